@@ -1,0 +1,117 @@
+import * as tf from "@tensorflow/tfjs";
+import { normalizeRows } from "./_normalize.ts";
+import {
+  assertFinite,
+  assertMatrix,
+  assertOptionalBoolean,
+  assertOptions,
+  assertSameShape,
+  assertTemperature,
+} from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
+
+/**
+ * Options for {@linkcode ntXent}.
+ *
+ * @example
+ * ```ts
+ * import type { NtXentOptions } from "@selfsup/losses";
+ *
+ * const options: NtXentOptions = { temperature: 0.1 }; // SimCLR's choice for large batches
+ * ```
+ */
+export interface NtXentOptions extends ValueCheckOptions {
+  /** Softmax temperature, a finite number > 0. SimCLR's default is 0.5. */
+  temperature?: number;
+}
+
+/**
+ * NT-Xent, the normalised temperature-scaled cross-entropy loss of SimCLR.
+ *
+ * From "A Simple Framework for Contrastive Learning of Visual Representations" (Chen et al.,
+ * 2020, arXiv:2002.05709). Row i of `z1` and row i of `z2` are the projections of two views of
+ * image i. Both are L2-normalised; each of the 2N views is an anchor whose positive is the
+ * other view of its image and whose negatives are the other 2N-2 views. The loss is the softmax
+ * cross-entropy over those 2N-1 candidates of cosine similarity / temperature.
+ *
+ * Convention: the mean over all 2N anchors (as lightly's `NTXentLoss`);
+ * google-research/simclr reports twice this value (the sum of its two N-anchor means). With
+ * every embedding identical the loss is log(2N-1).
+ *
+ * Numerics: the anchor itself is removed from its row of logits rather than masked with a
+ * large negative constant, and the log-sum-exp subtracts the row maximum, so the loss stays
+ * finite for temperatures down to 0.01 and any D. Rows with norm below 1e-12 count as zero
+ * vectors (cosine 0 with every other view).
+ *
+ * Values are checked, unless `checkValues` is false, with one read of a two-element flag
+ * vector before the loss is computed (see {@linkcode ValueCheckOptions}).
+ *
+ * @param z1 Projections of the first views, float32 [N, D] with N >= 2.
+ * @param z2 Projections of the second views, float32 [N, D], same shape as `z1`.
+ * @param options The temperature (default 0.5) and whether to check values.
+ * @returns A float32 scalar that the caller disposes. Gradients flow into `z1` and `z2`.
+ * @throws {TypeError} If `z1` or `z2` is not a float32 tensor, or an option has the wrong type.
+ * @throws {RangeError} If `z1` is not [N, D] with N >= 2 and D >= 1, the shapes differ, the
+ * temperature is not a finite number > 0, or (when checked) a value is NaN or infinite.
+ *
+ * @example Identical embeddings give log(2N - 1)
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { ntXent } from "@selfsup/losses";
+ *
+ * const z = tf.ones([4, 8]);
+ * const loss = ntXent(z, z, { temperature: 0.1 });
+ * assert.ok(Math.abs(loss.dataSync()[0] - Math.log(7)) < 1e-5);
+ * tf.dispose([z, loss]);
+ * ```
+ *
+ * @example Gradients for a training step
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { ntXent } from "@selfsup/losses";
+ *
+ * const z1 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 1));
+ * const z2 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 2));
+ * const { value, grads } = tf.variableGrads(() => ntXent(z1, z2));
+ * assert.deepEqual(grads[z1.name].shape, [8, 16]);
+ * tf.dispose([z1, z2, value, ...Object.values(grads)]);
+ * ```
+ */
+export function ntXent(
+  z1: tf.Tensor,
+  z2: tf.Tensor,
+  options: NtXentOptions = {},
+): tf.Scalar {
+  const fn = "ntXent";
+  assertMatrix(fn, "z1", z1, "[N, D]", 2);
+  assertMatrix(fn, "z2", z2, "[N, D]", 2);
+  assertSameShape(fn, "z1", z1, "z2", z2);
+  assertOptions(fn, options);
+  const { temperature = 0.5, checkValues = true } = options;
+  assertTemperature(fn, temperature);
+  assertOptionalBoolean(fn, "checkValues", checkValues);
+  if (checkValues) assertFinite(fn, { z1, z2 });
+
+  return tf.tidy(() => {
+    const z = normalizeRows(tf.concat([z1, z2], 0)); // [2N, D], unit rows
+    const similarity = tf.div(tf.matMul(z, z, false, true), temperature); // [2N, 2N]
+    const logits = withoutDiagonal(similarity); // [2N, 2N-1]: the anchor itself is dropped
+    // The positive of anchor i is view i of the other half; both anchors of a pair share it.
+    const [u1, u2] = tf.split(z, 2, 0); // [N, D] each
+    const positive = tf.div(tf.sum(tf.mul(u1, u2), 1), temperature); // [N]
+    const perAnchor = tf.sub(tf.logSumExp(logits, 1), tf.concat([positive, positive])); // [2N]
+    return tf.mean(perAnchor) as tf.Scalar;
+  });
+}
+
+// Row i of the result holds row i of the square matrix `x` [M, M] without x[i][i]. In row-major
+// order the diagonal entries sit every M+1 places starting at 0, so dropping the first entry
+// and reshaping to [M-1, M+1] puts the rest of them in the last column.
+function withoutDiagonal(x: tf.Tensor): tf.Tensor2D {
+  const m = x.shape[0];
+  const flat = tf.slice(tf.reshape(x, [m * m]), 1); // [M*M - 1]
+  const shifted = tf.reshape(flat, [m - 1, m + 1]); // [M-1, M+1], diagonal in last column
+  return tf.reshape(tf.slice(shifted, [0, 0], [m - 1, m]), [m, m - 1]); // [M, M-1]
+}
