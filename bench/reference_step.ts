@@ -1,0 +1,188 @@
+/**
+ * The reference training step that every backend is measured on (issue 3): SimCLR on
+ * 2 x `batch` random images, encoder -> MLP head -> NT-Xent, Adam. It runs on whatever
+ * TensorFlow.js backend is active when it is built.
+ *
+ * - `"reference"`: 28x28x1 input; conv3x3(32)+BN+ReLU, then three residual stages of one basic
+ *   block each (widths 32, 64, 128; stride 2 with a 1x1 projection shortcut at stages 2 and 3),
+ *   global average pool, head 128-128-64. About 57 GFLOP per step at batch 128.
+ * - `"resnet18-small"`: ResNet-18 with the small-image stem on 32x32x3 input, head 512-512-128.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ntXent } from "../packages/losses/mod.ts";
+import { resNet18 } from "../packages/encoders/mod.ts";
+
+/** Which encoder the reference step trains. */
+export type ReferenceEncoder = "reference" | "resnet18-small";
+
+/** Options of {@linkcode buildReferenceStep}. */
+export interface ReferenceStepOptions {
+  /** Images per view; each step forwards 2 x batch images. Default 128. */
+  batch?: number;
+  /** Seed of the weights and the random images. Default 0. */
+  seed?: number;
+  /** The encoder to train. Default "reference". */
+  encoder?: ReferenceEncoder;
+}
+
+/** A built reference step; call {@linkcode ReferenceStep.dispose} when done. */
+export interface ReferenceStep {
+  /** Runs one optimisation step and resolves to its loss. */
+  step(): Promise<number>;
+  /** Frees the model, the optimizer state and the input batches. */
+  dispose(): void;
+  /** Forward FLOPs x 3 (forward + two backward products), the usual training estimate. */
+  flopsPerStep: number;
+  /** Images forwarded per step (2 x batch). */
+  imagesPerStep: number;
+}
+
+function convBnRelu(
+  x: tf.SymbolicTensor,
+  filters: number,
+  strides: number,
+  name: string,
+  seed: number,
+  relu = true,
+): tf.SymbolicTensor {
+  let y = tf.layers.conv2d({
+    filters,
+    kernelSize: 3,
+    strides,
+    padding: "same",
+    useBias: false,
+    kernelInitializer: tf.initializers.heNormal({ seed }),
+    name: `${name}_conv`,
+  }).apply(x) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
+  return relu ? tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor : y;
+}
+
+function basicBlock(
+  x: tf.SymbolicTensor,
+  filters: number,
+  strides: number,
+  name: string,
+  seed: number,
+): tf.SymbolicTensor {
+  const inputChannels = x.shape[3] as number;
+  let shortcut = x;
+  if (strides !== 1 || inputChannels !== filters) {
+    shortcut = tf.layers.conv2d({
+      filters,
+      kernelSize: 1,
+      strides,
+      useBias: false,
+      kernelInitializer: tf.initializers.heNormal({ seed: seed + 2 }),
+      name: `${name}_shortcut_conv`,
+    }).apply(x) as tf.SymbolicTensor;
+    shortcut = tf.layers.batchNormalization({ name: `${name}_shortcut_bn` })
+      .apply(shortcut) as tf.SymbolicTensor;
+  }
+  let y = convBnRelu(x, filters, strides, `${name}_1`, seed);
+  y = convBnRelu(y, filters, 1, `${name}_2`, seed + 1, false);
+  y = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
+  return tf.layers.reLU({ name: `${name}_out` }).apply(y) as tf.SymbolicTensor;
+}
+
+function referenceEncoder(seed: number): tf.LayersModel {
+  const input = tf.input({ shape: [28, 28, 1], name: "images" });
+  let x = convBnRelu(input, 32, 1, "stem", seed);
+  x = basicBlock(x, 32, 1, "stage1", seed + 10);
+  x = basicBlock(x, 64, 2, "stage2", seed + 20);
+  x = basicBlock(x, 128, 2, "stage3", seed + 30);
+  const h = tf.layers.globalAveragePooling2d({ name: "pool" }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: h, name: "reference_encoder" });
+}
+
+function mlpHead(inputDim: number, hiddenDim: number, outputDim: number, seed: number) {
+  const input = tf.input({ shape: [inputDim], name: "h" });
+  let x = tf.layers.dense({
+    units: hiddenDim,
+    useBias: false,
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    name: "head_dense1",
+  }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: "head_bn1" }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ name: "head_relu1" }).apply(x) as tf.SymbolicTensor;
+  const z = tf.layers.dense({
+    units: outputDim,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+    name: "head_dense2",
+  }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: z, name: "head" });
+}
+
+/** Forward FLOPs of one image through the convolution and dense layers of `model`. */
+export function forwardFlopsPerImage(model: tf.LayersModel): number {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    if (className === "Conv2D") {
+      const [kh, kw, cin, cout] = (layer.getWeights()[0]!).shape as number[];
+      const [, oh, ow] = layer.outputShape as number[];
+      flops += 2 * oh! * ow! * kh! * kw! * cin! * cout!;
+    } else if (className === "Dense") {
+      const [inputDim, units] = (layer.getWeights()[0]!).shape as number[];
+      flops += 2 * inputDim! * units!;
+    }
+  }
+  return flops;
+}
+
+/**
+ * Builds the reference step on the current backend.
+ *
+ * @param options Batch, seed and encoder.
+ * @returns The step, its FLOP count and a disposer.
+ */
+export function buildReferenceStep(options: ReferenceStepOptions = {}): ReferenceStep {
+  const { batch = 128, seed = 0, encoder: which = "reference" } = options;
+  if (!Number.isInteger(batch) || batch < 2) {
+    throw new RangeError(`batch must be an integer >= 2, got ${batch}`);
+  }
+  const encoder = which === "reference"
+    ? referenceEncoder(seed)
+    : resNet18({ inputShape: [32, 32, 3], stem: "small", seed });
+  const representationDim = encoder.outputs[0]!.shape[1] as number;
+  const head = which === "reference"
+    ? mlpHead(representationDim, 128, 64, seed + 100)
+    : mlpHead(representationDim, 512, 128, seed + 100);
+  const inputShape = encoder.inputs[0]!.shape.slice(1) as number[];
+  // Both views are fixed random images: the step measures compute, not augmentation.
+  const views = tf.randomUniform([2 * batch, ...inputShape], 0, 1, "float32", seed + 200);
+  const optimizer = tf.train.adam(1e-3);
+  const variables = [...encoder.trainableWeights, ...head.trainableWeights]
+    .map((w) => w.read() as tf.Variable);
+
+  const flopsPerStep = 3 * 2 * batch *
+    (forwardFlopsPerImage(encoder) + forwardFlopsPerImage(head));
+
+  return {
+    async step() {
+      const loss = optimizer.minimize(
+        () => {
+          const h = encoder.apply(views, { training: true }) as tf.Tensor2D;
+          const z = head.apply(h, { training: true }) as tf.Tensor2D;
+          const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          return ntXent(z1, z2, { temperature: 0.5, checkValues: false }) as tf.Scalar;
+        },
+        true,
+        variables,
+      )!;
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      return value;
+    },
+    dispose() {
+      views.dispose();
+      optimizer.dispose();
+      encoder.dispose();
+      head.dispose();
+    },
+    flopsPerStep,
+    imagesPerStep: 2 * batch,
+  };
+}

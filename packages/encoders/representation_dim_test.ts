@@ -1,0 +1,39 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { representationDim } from "./representation_dim.ts";
+import { resNet } from "./res_net.ts";
+import { smallConvNet } from "./small_conv_net.ts";
+
+tf.enableProdMode();
+
+Deno.test("representationDim() reads D from the library's encoders and from a user's model", () => {
+  const models: [tf.LayersModel, number][] = [
+    [resNet({ depth: 18, inputShape: [8, 8, 3], widthMultiplier: 0.5, seed: 0 }), 256],
+    [resNet({ depth: 50, inputShape: [8, 8, 3], widthMultiplier: 0.25, seed: 0 }), 512],
+    [smallConvNet({ inputShape: [8, 8, 1], filters: [3, 7], seed: 0 }), 7],
+    [tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 9 })] }), 9],
+  ];
+  for (const [model, d] of models) {
+    assert.equal(representationDim(model), d);
+    model.dispose();
+  }
+});
+
+Deno.test("representationDim() rejects models without a single [N, D] output", () => {
+  const input = tf.input({ shape: [4, 4, 2] });
+  const conv = tf.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(input) as tf.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(conv) as tf.SymbolicTensor;
+  const spatial = tf.model({ inputs: input, outputs: conv });
+  const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
+  const twoOutputs = tf.model({ inputs: input, outputs: [pooled, flat] });
+  assert.throws(
+    () => representationDim(spatial),
+    (e: Error) => e instanceof TypeError && /shape \[N, D\].*\[null,4,4,3\]/.test(e.message),
+  );
+  assert.throws(
+    () => representationDim(twoOutputs),
+    (e: Error) => e instanceof TypeError && /exactly one output, got 2/.test(e.message),
+  );
+  assert.throws(() => representationDim(undefined as never), TypeError);
+  spatial.dispose(); // frees the conv kernel both models share
+});
