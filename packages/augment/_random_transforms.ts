@@ -1,0 +1,141 @@
+// The random transforms without argument checks: draw per-image decisions and parameters from
+// the seed, then run the kernels on the whole batch, keeping the images that were not chosen
+// exactly as they were. The public wrappers validate and call these; the presets validate once
+// and compose them.
+import type * as tf from "@tensorflow/tfjs";
+import {
+  blurKernel,
+  brightnessKernel,
+  contrastKernel,
+  cropKernel,
+  grayKernel,
+  hueKernel,
+  saturationKernel,
+  solarizeKernel,
+} from "./_kernels.ts";
+import { Random } from "./_random.ts";
+import { applyByGroup, applyToChosen } from "./_subsets.ts";
+import type { ColorJitterStrengths } from "./color_jitter.ts";
+
+/** One Bernoulli(p) draw per image. */
+function draws(seed: number, n: number, p: number): boolean[] {
+  const rng = new Random(seed);
+  return Array.from({ length: n }, () => rng.bernoulli(p));
+}
+
+/** `randomFlip` without the checks: a full-box cropAndResize that runs backwards where flipped. */
+export function flipImages(images: tf.Tensor4D, seed: number, p: number): tf.Tensor4D {
+  const [n, h, w] = images.shape;
+  const flips = draws(seed, n, p);
+  if (!flips.some((f) => f)) return images.clone();
+  const full = Array.from({ length: n }, () => [0, 0, 1, 1] as [number, number, number, number]);
+  return cropKernel(images, full, [h, w], flips);
+}
+
+/** The per-image draws of a colour jitter. */
+export interface JitterDraws {
+  /** Whether image i is jittered at all. */
+  applied: boolean[];
+  /** Image i's order of the components 0 brightness, 1 contrast, 2 saturation, 3 hue. */
+  orders: number[][];
+  /** params[t][i]: component t's factor (or offset / hue shift) for image i. */
+  params: Float32Array[];
+}
+
+/** Draws every image's jitter decision, order and parameters (all of them, whatever p). */
+export function drawJitter(
+  seed: number,
+  n: number,
+  p: number,
+  s: ColorJitterStrengths,
+): JitterDraws {
+  const rng = new Random(seed);
+  const factor = (strength: number) => rng.uniform(Math.max(0, 1 - strength), 1 + strength);
+  const additive = s.brightnessMode === "additive";
+  const draws: JitterDraws = {
+    applied: [],
+    orders: [],
+    params: [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)],
+  };
+  for (let i = 0; i < n; i++) {
+    draws.applied.push(rng.bernoulli(p));
+    draws.orders.push(rng.permutation(4));
+    draws.params[0][i] = additive ? rng.uniform(-s.brightness, s.brightness) : factor(s.brightness);
+    draws.params[1][i] = factor(s.contrast);
+    draws.params[2][i] = factor(s.saturation);
+    draws.params[3][i] = rng.uniform(-s.hue, s.hue);
+  }
+  return draws;
+}
+
+/** `randomColorJitter` without the checks. */
+export function jitterImages(
+  images: tf.Tensor4D,
+  seed: number,
+  p: number,
+  s: ColorJitterStrengths,
+): tf.Tensor4D {
+  const { applied, orders, params } = drawJitter(seed, images.shape[0], p, s);
+  const additive = s.brightnessMode === "additive";
+  const color = images.shape[3] === 3;
+  const active = [s.brightness > 0, s.contrast > 0, color && s.saturation > 0, color && s.hue > 0];
+  const kernels = [
+    (x: tf.Tensor4D, v: number[]) => brightnessKernel(x, v, additive),
+    contrastKernel,
+    saturationKernel,
+    hueKernel,
+  ];
+  // In each of the four order slots, every component runs once, on the images whose order puts
+  // it in that slot: four adjustments per image, whatever the orders.
+  let out = images.clone();
+  for (let slot = 0; slot < 4; slot++) {
+    const groups = orders.map((order, i) => applied[i] && active[order[slot]] ? order[slot] : -1);
+    const next = applyByGroup(
+      out,
+      groups,
+      kernels.map((kernel, t) => (x: tf.Tensor4D, idx: number[]) =>
+        kernel(x, idx.map((i) => params[t][i]))
+      ),
+    );
+    out.dispose();
+    out = next;
+  }
+  return out;
+}
+
+/** `randomGrayscale` without the checks. */
+export function grayImages(images: tf.Tensor4D, seed: number, p: number): tf.Tensor4D {
+  // A C = 1 image is its own grayscale: nothing to run.
+  if (images.shape[3] !== 3) return images.clone();
+  return applyToChosen(images, draws(seed, images.shape[0], p), grayKernel);
+}
+
+/** `randomGaussianBlur` without the checks. */
+export function blurImages(
+  images: tf.Tensor4D,
+  seed: number,
+  p: number,
+  [s0, s1]: [number, number],
+  radius: number,
+): tf.Tensor4D {
+  const rng = new Random(seed);
+  const n = images.shape[0];
+  const flags: boolean[] = [];
+  const sigmas = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    flags.push(rng.bernoulli(p));
+    sigmas[i] = rng.uniform(s0, s1);
+  }
+  return applyToChosen(images, flags, (x, idx) => blurKernel(x, idx.map((i) => sigmas[i]), radius));
+}
+
+/** `randomSolarize` without the checks. */
+export function solarizeImages(
+  images: tf.Tensor4D,
+  seed: number,
+  p: number,
+  threshold = 0.5,
+): tf.Tensor4D {
+  const flags = draws(seed, images.shape[0], p);
+  return applyToChosen(images, flags, (x) => solarizeKernel(x, threshold));
+}

@@ -1,0 +1,328 @@
+import * as tf from "@tensorflow/tfjs";
+import { cropKernel } from "./_kernels.ts";
+import { deriveSeed } from "./_random.ts";
+import {
+  blurImages,
+  flipImages,
+  grayImages,
+  jitterImages,
+  solarizeImages,
+} from "./_random_transforms.ts";
+import {
+  checkImages,
+  checkNumber,
+  checkProbability,
+  checkSeed,
+  checkSize,
+  checkStrengths,
+  checkUnitRange,
+} from "./_validate.ts";
+import type { ColorJitterStrengths } from "./color_jitter.ts";
+import { defaultBlurRadius } from "./gaussian_blur.ts";
+import { sampleCropBoxes } from "./random_resized_crop.ts";
+
+/** The full recipe of one view: each step in the order the papers apply them. */
+export interface ViewRecipe {
+  /** Range of the crop's area fraction. */
+  scale: [number, number];
+  /** Range of the crop's aspect ratio (log-uniform). */
+  ratio: [number, number];
+  /** Probability of a horizontal flip. */
+  flip: number;
+  /** Colour-jitter strengths. */
+  jitter: ColorJitterStrengths;
+  /** Probability of colour jitter. */
+  jitterP: number;
+  /** Probability of grayscale. */
+  grayscale: number;
+  /** Probability of gaussian blur (sigma uniform in [0.1, 2], radius about 5% of the side). */
+  blur: number;
+  /** Probability of solarization (threshold 0.5). */
+  solarize: number;
+}
+
+// Tags of the per-transform seed streams within one view.
+const CROP = 1, FLIP = 2, JITTER = 3, GRAY = 4, BLUR = 5, SOLARIZE = 6;
+
+/**
+ * Makes one view of a batch: random resized crop to `size`, flip, colour jitter in random
+ * order, grayscale, blur, solarize, each with its own per-image draws from `seed`.
+ *
+ * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
+ * @param seed Integer seed of this view.
+ * @param size Output size: an integer for a square or `[height, width]`.
+ * @param recipe The probabilities and strengths of every step.
+ * @returns A new `[N, height, width, C]` tensor in [0, 1]; the caller disposes it.
+ * @throws {RangeError} On a bad shape, values outside [0, 1], a bad size, a probability
+ * outside [0, 1], a reversed range or a bad strength.
+ * @throws {TypeError} On arguments of the wrong type.
+ *
+ * @example A crop-and-flip-only view
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { augmentView } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const images = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const view = augmentView(images, 42, 24, {
+ *   scale: [0.2, 1], ratio: [3 / 4, 4 / 3], flip: 0.5,
+ *   jitter: { brightness: 0, contrast: 0, saturation: 0, hue: 0 }, jitterP: 0,
+ *   grayscale: 0, blur: 0, solarize: 0,
+ * });
+ * assert.deepEqual(view.shape, [2, 24, 24, 1]);
+ * tf.dispose([images, view]);
+ * ```
+ */
+export function augmentView(
+  images: tf.Tensor4D,
+  seed: number,
+  size: number | [number, number],
+  recipe: ViewRecipe,
+): tf.Tensor4D {
+  const where = "augmentView";
+  checkImages(images, where);
+  checkSeed(seed, where);
+  const outSize = checkSize(size, where);
+  const r = checkRecipe(recipe, where);
+  // sampleCropBoxes validates scale and ratio.
+  const [n, h, w] = images.shape;
+  const boxes = sampleCropBoxes(n, {
+    seed: deriveSeed(seed, CROP),
+    height: h,
+    width: w,
+    scale: r.scale,
+    ratio: r.ratio,
+  });
+  checkUnitRange(images, where);
+  return tf.tidy(() => {
+    let x = cropKernel(images, boxes, outSize);
+    x = flipImages(x, deriveSeed(seed, FLIP), r.flip);
+    x = jitterImages(x, deriveSeed(seed, JITTER), r.jitterP, r.jitter);
+    x = grayImages(x, deriveSeed(seed, GRAY), r.grayscale);
+    const radius = defaultBlurRadius(outSize[0], outSize[1]);
+    x = blurImages(x, deriveSeed(seed, BLUR), r.blur, [0.1, 2], radius);
+    return solarizeImages(x, deriveSeed(seed, SOLARIZE), r.solarize);
+  });
+}
+
+function checkRecipe(recipe: ViewRecipe, where: string): ViewRecipe {
+  if (recipe === null || typeof recipe !== "object") {
+    throw new TypeError(`${where}: recipe must be an object, got ${recipe}`);
+  }
+  for (const key of ["flip", "jitterP", "grayscale", "blur", "solarize"] as const) {
+    checkProbability(recipe[key], key, where);
+  }
+  return { ...recipe, jitter: checkStrengths(recipe.jitter, where) };
+}
+
+/**
+ * The SimCLR view recipe (Chen et al. 2020, arXiv:2002.05709, appendix A) at colour strength
+ * s: crop area 0.08-1, ratio 3/4-4/3, flip 0.5, jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s) with
+ * p 0.8, grayscale 0.2, blur 0.5 (or 0), no solarization.
+ *
+ * @param strength Colour-distortion strength s >= 0. Default 1.
+ * @param blur Whether to blur with p 0.5. Default true.
+ * @returns The recipe, for {@linkcode augmentView}.
+ *
+ * @example
+ * ```ts
+ * import { simclrRecipe } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(simclrRecipe(0.5).jitter.hue, 0.1);
+ * ```
+ */
+export function simclrRecipe(strength = 1, blur = true): ViewRecipe {
+  return {
+    scale: [0.08, 1],
+    ratio: [3 / 4, 4 / 3],
+    flip: 0.5,
+    jitter: {
+      brightness: 0.8 * strength,
+      contrast: 0.8 * strength,
+      saturation: 0.8 * strength,
+      hue: 0.2 * strength,
+    },
+    jitterP: 0.8,
+    grayscale: 0.2,
+    blur: blur ? 0.5 : 0,
+    solarize: 0,
+  };
+}
+
+/**
+ * The two BYOL view recipes (Grill et al. 2020, arXiv:2006.07733, table 6): both crop, flip
+ * 0.5, jitter (0.4, 0.4, 0.2, 0.1) with p 0.8 and grayscale 0.2; blur 1.0 / 0.1 and
+ * solarization 0 / 0.2.
+ *
+ * @returns The two recipes, for {@linkcode augmentView}.
+ *
+ * @example
+ * ```ts
+ * import { byolRecipes } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const [first, second] = byolRecipes();
+ * assert.deepEqual([first.blur, second.blur, first.solarize, second.solarize], [1, 0.1, 0, 0.2]);
+ * ```
+ */
+export function byolRecipes(): [ViewRecipe, ViewRecipe] {
+  const common = {
+    scale: [0.08, 1] as [number, number],
+    ratio: [3 / 4, 4 / 3] as [number, number],
+    flip: 0.5,
+    // BYOL's brightness adds an offset (its augmentations.py), unlike SimCLRv2's factor.
+    jitter: {
+      brightness: 0.4,
+      contrast: 0.4,
+      saturation: 0.2,
+      hue: 0.1,
+      brightnessMode: "additive" as const,
+    },
+    jitterP: 0.8,
+    grayscale: 0.2,
+  };
+  return [{ ...common, blur: 1, solarize: 0 }, { ...common, blur: 0.1, solarize: 0.2 }];
+}
+
+/** Options of {@linkcode simclrViews}. */
+export interface SimclrViewsOptions {
+  /** Integer seed; view v uses its own stream derived from (seed, v). */
+  seed: number;
+  /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
+  size?: number | [number, number];
+  /** Colour-distortion strength s: jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s). Default 1. */
+  strength?: number;
+  /** Whether to blur (p = 0.5). Default true. */
+  blur?: boolean;
+}
+
+function viewPair(
+  images: tf.Tensor4D,
+  seed: number,
+  size: number | [number, number] | undefined,
+  recipes: [ViewRecipe, ViewRecipe],
+  where: string,
+): [tf.Tensor4D, tf.Tensor4D] {
+  checkImages(images, where);
+  checkSeed(seed, where);
+  const outSize = checkSize(size ?? [images.shape[1], images.shape[2]], where);
+  const first = augmentView(images, deriveSeed(seed, 0), outSize, recipes[0]);
+  return [first, augmentView(images, deriveSeed(seed, 1), outSize, recipes[1])];
+}
+
+/**
+ * The two SimCLR views of a batch (Chen et al. 2020, arXiv:2002.05709): random resized crop
+ * (area 0.08-1, ratio 3/4-4/3), flip 0.5, colour jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s) with
+ * p 0.8 in random order, grayscale 0.2, gaussian blur with p 0.5. Each view and each image
+ * draws its own parameters from `seed`.
+ *
+ * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
+ * @param options Seed, output size, colour strength and blur.
+ * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
+ * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
+ * @throws {TypeError} On arguments of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { simclrViews } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const images = tf.randomUniform([4, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const [v1, v2] = simclrViews(images, { seed: 7, size: 24 });
+ * assert.deepEqual(v1.shape, [4, 24, 24, 3]);
+ * assert.deepEqual(v2.shape, [4, 24, 24, 3]);
+ * tf.dispose([images, v1, v2]);
+ * ```
+ */
+export function simclrViews(
+  images: tf.Tensor4D,
+  options: SimclrViewsOptions,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const strength = checkNumber(options.strength ?? 1, "strength", "simclrViews", 0);
+  const recipe = simclrRecipe(strength, options.blur ?? true);
+  return viewPair(images, options.seed, options.size, [recipe, recipe], "simclrViews");
+}
+
+/** Options of {@linkcode byolViews}. */
+export interface ByolViewsOptions {
+  /** Integer seed; view v uses its own stream derived from (seed, v). */
+  seed: number;
+  /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
+  size?: number | [number, number];
+}
+
+/**
+ * BYOL's two asymmetric views (Grill et al. 2020, arXiv:2006.07733, table 6): both crop,
+ * flip 0.5, colour jitter (0.4, 0.4, 0.2, 0.1) with p 0.8 in random order (brightness as an
+ * added offset, as BYOL's code does), grayscale 0.2; the first is always blurred and never
+ * solarized, the second blurred with p 0.1 and solarized with p 0.2.
+ *
+ * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
+ * @param options Seed and output size.
+ * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
+ * @throws {RangeError} On a bad shape, values outside [0, 1] or a size < 1.
+ * @throws {TypeError} On arguments of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { byolViews } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const images = tf.randomUniform([2, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const [online, target] = byolViews(images, { seed: 3 });
+ * assert.deepEqual(online.shape, [2, 32, 32, 3]);
+ * tf.dispose([images, online, target]);
+ * ```
+ */
+export function byolViews(
+  images: tf.Tensor4D,
+  options: ByolViewsOptions,
+): [tf.Tensor4D, tf.Tensor4D] {
+  return viewPair(images, options.seed, options.size, byolRecipes(), "byolViews");
+}
+
+/** Options of {@linkcode smallImageViews}. */
+export interface SmallImageViewsOptions {
+  /** Integer seed; view v uses its own stream derived from (seed, v). */
+  seed: number;
+  /** Output size. Default: the input's size. */
+  size?: number | [number, number];
+  /** Colour-distortion strength. Default 0.5, SimCLR's CIFAR-10 setting. */
+  strength?: number;
+  /** Whether to blur. Default false: at 28-32 px the CIFAR recipes leave blur out. */
+  blur?: boolean;
+}
+
+/**
+ * SimCLR views for small (28x28, 32x32) images, following the CIFAR-10 recipe of SimCLR
+ * (appendix B.9): the same crop, flip, jitter and grayscale, colour strength 0.5, no blur.
+ *
+ * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
+ * @param options Seed, output size, colour strength and blur.
+ * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
+ * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
+ * @throws {TypeError} On arguments of the wrong type.
+ *
+ * @example Fashion-MNIST-sized batch
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { smallImageViews } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const images = tf.randomUniform([8, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const [v1, v2] = smallImageViews(images, { seed: 11 });
+ * assert.deepEqual(v1.shape, [8, 28, 28, 1]);
+ * tf.dispose([images, v1, v2]);
+ * ```
+ */
+export function smallImageViews(
+  images: tf.Tensor4D,
+  options: SmallImageViewsOptions,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const strength = checkNumber(options.strength ?? 0.5, "strength", "smallImageViews", 0);
+  const recipe = simclrRecipe(strength, options.blur ?? false);
+  return viewPair(images, options.seed, options.size, [recipe, recipe], "smallImageViews");
+}
