@@ -1,0 +1,58 @@
+import { checkLabels, resolveNumClasses } from "./_validate.ts";
+
+/**
+ * The share of predictions equal to the true labels.
+ *
+ * @param predictions Predicted class per example.
+ * @param labels True class per example, same length.
+ * @returns Accuracy in [0, 1] (NaN for zero examples).
+ * @throws {RangeError} If the lengths differ or a value is not a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { accuracy } from "@selfsup/eval";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(accuracy([0, 1, 1, 2], [0, 1, 2, 2]), 0.75);
+ * ```
+ */
+export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const truth = checkLabels(labels, labels.length, "labels");
+  const predicted = checkLabels(predictions, truth.length, "predictions");
+  let correct = 0;
+  for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) correct++;
+  return correct / truth.length;
+}
+
+/**
+ * Per-class confusion matrix: `matrix[t][p]` counts examples of true class `t` predicted as
+ * `p`. Row sums are the class sizes; the diagonal over a row sum is that class's recall.
+ *
+ * @param predictions Predicted class per example.
+ * @param labels True class per example, same length.
+ * @param numClasses Number of classes; default: largest label or prediction + 1.
+ * @returns A `numClasses x numClasses` matrix of counts.
+ * @throws {RangeError} If the lengths differ or a value is out of range.
+ *
+ * @example
+ * ```ts
+ * import { confusionMatrix } from "@selfsup/eval";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(confusionMatrix([0, 1, 1], [0, 0, 1], 2), [[1, 1], [0, 1]]);
+ * ```
+ */
+export function confusionMatrix(
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses?: number,
+): number[][] {
+  const truth = checkLabels(labels, labels.length, "labels", numClasses);
+  const predicted = checkLabels(predictions, truth.length, "predictions", numClasses);
+  const classes = numClasses ??
+    Math.max(resolveNumClasses(truth), resolveNumClasses(predicted));
+  resolveNumClasses(truth, classes);
+  const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < truth.length; i++) matrix[truth[i]][predicted[i]]++;
+  return matrix;
+}
