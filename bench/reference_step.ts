@@ -89,7 +89,7 @@ function basicBlock(
 
 function referenceEncoder(seed: number): tf.LayersModel {
   const input = tf.input({ shape: [28, 28, 1], name: "images" });
-  let x = convBnRelu(input, 32, 1, "stem", seed);
+  let x = convBnRelu(input, 32, 1, "stem", seed + 1);
   x = basicBlock(x, 32, 1, "stage1", seed + 10);
   x = basicBlock(x, 64, 2, "stage2", seed + 20);
   x = basicBlock(x, 128, 2, "stage3", seed + 30);
@@ -142,6 +142,10 @@ export function buildReferenceStep(options: ReferenceStepOptions = {}): Referenc
   const { batch = 128, seed = 0, encoder: which = "reference" } = options;
   if (!Number.isInteger(batch) || batch < 2) {
     throw new RangeError(`batch must be an integer >= 2, got ${batch}`);
+  }
+  // tfjs treats a seed of 0 as "unseeded", so every seed derived below is seed + k with k >= 1.
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new RangeError(`seed must be an integer >= 0, got ${seed}`);
   }
   const encoder = which === "reference"
     ? referenceEncoder(seed)

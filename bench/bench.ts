@@ -1,0 +1,250 @@
+/**
+ * `deno task bench`: the reference training step (issue 3) on every available backend in one
+ * run, with images/s, GFLOP/s, the fraction of this machine's measured sgemm peak, and each
+ * backend's ratio to the stock cpu and the wasm-with-composites baselines.
+ *
+ * ```sh
+ * deno task bench                                  # every backend, both encoders
+ * deno task bench --backends blas,wasm --steps 10 --encoder reference
+ * deno task bench --memory-steps 500 --backends blas   # flat tf.memory() and RSS
+ * deno task bench --batch 16 --steps 1                # a quick smoke run
+ * ```
+ *
+ * Rows: `cpu-stock` is tfjs's cpu backend with tfjs's own batch-norm gradient, timed on one
+ * 2 x 2 step without warm-up (a full batch takes about 1000 s per step); `wasm` is the wasm
+ * backend with the composite conv gradients of @selfsup/backends (ResNet-18 at 2 x 16: its
+ * 4 GB heap cannot hold a 2 x 64 step); the others are as `startBackend` starts them.
+ * A software WebGPU adapter is only benchmarked when `--backends` names `webgpu`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import {
+  AUTO_ORDER,
+  type BackendName,
+  batchNormGradConfig,
+  findTensorflowPackage,
+  probeWebGpu,
+  startBackend,
+} from "../packages/backends/mod.ts";
+import { openBlas } from "../packages/backends/blas/ffi.ts";
+import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
+
+type Row = "cpu-stock" | BackendName;
+const ROWS: readonly Row[] = ["cpu-stock", ...AUTO_ORDER];
+const ENCODERS: Record<ReferenceEncoder, { batch: number; label: string }> = {
+  "reference": { batch: 128, label: "reference (28x28x1, 2 x 128)" },
+  "resnet18-small": { batch: 64, label: "ResNet-18 small stem (32x32x3, 2 x 64)" },
+};
+// The cpu backend runs one 2 x 2 step: about 1000 s per 2 x 128 step otherwise (issue 3).
+const STOCK_CPU_BATCH = 2;
+// A 2 x 64 ResNet-18 step needs about 8 GB of live tensors in tfjs (about 62 MB per image),
+// more than wasm32's 4 GB heap; wasm runs it at 2 x 16.
+const WASM_RESNET_BATCH = 16;
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    backends: { type: "string" },
+    steps: { type: "string", default: "5" },
+    encoder: { type: "string", default: "both" },
+    "memory-steps": { type: "string" },
+    seed: { type: "string", default: "0" },
+    batch: { type: "string" },
+    "wasm-paths": { type: "string" },
+  },
+});
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`--${name} must be a positive integer, got "${text}"`);
+  }
+  return value;
+}
+
+const steps = positiveInteger("steps", args.steps);
+const batchOverride = args.batch === undefined ? undefined : positiveInteger("batch", args.batch);
+const seed = Number(args.seed);
+const encoders: ReferenceEncoder[] = args.encoder === "both"
+  ? ["reference", "resnet18-small"]
+  : [args.encoder as ReferenceEncoder];
+for (const e of encoders) {
+  if (!(e in ENCODERS)) {
+    throw new RangeError(`--encoder must be reference, resnet18-small or both, got "${e}"`);
+  }
+}
+const askedRows = args.backends?.split(",").map((s) => s.trim()) as Row[] | undefined;
+for (const row of askedRows ?? []) {
+  if (!ROWS.includes(row)) throw new RangeError(`--backends: unknown "${row}"; use ${ROWS}`);
+}
+
+tf.enableProdMode();
+const stockBatchNormGradient = tf.getGradient("FusedBatchNorm");
+
+/** GFLOP/s of a 1024^3 cblas_sgemm on all cores, best of 5 (undefined without a BLAS). */
+function sgemmPeak(): number | undefined {
+  let blas;
+  try {
+    blas = openBlas();
+  } catch {
+    return undefined;
+  }
+  const n = 1024;
+  const a = new Float32Array(n * n).fill(0.5);
+  const b = new Float32Array(n * n).fill(0.25);
+  const c = new Float32Array(n * n);
+  let best = Infinity;
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
+    if (i > 0) best = Math.min(best, performance.now() - t0);
+  }
+  blas.close();
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+/** The rows this run measures: asked for, or every backend that can run here. */
+function availableRows(): Row[] {
+  if (askedRows !== undefined) return askedRows;
+  return ROWS.filter((row) => {
+    if (row === "tensorflow") return findTensorflowPackage() !== undefined;
+    if (row === "webgpu") return adapter.available && !adapter.software;
+    return row !== "cpu"; // cpu-stock already measures it
+  });
+}
+
+async function activate(row: Row): Promise<string> {
+  if (row === "cpu-stock") {
+    await tf.setBackend("cpu");
+    tf.registerGradient(stockBatchNormGradient);
+    return "tfjs cpu kernels and batch-norm gradient";
+  }
+  tf.registerGradient(batchNormGradConfig);
+  return (await startBackend(row, { wasm: { wasmPaths: args["wasm-paths"] } })).reason;
+}
+
+interface Measurement {
+  row: Row;
+  encoder: ReferenceEncoder;
+  batch: number;
+  imagesPerSecond: number;
+  gflops: number;
+  loss: number;
+}
+
+async function measure(row: Row, encoder: ReferenceEncoder): Promise<Measurement> {
+  const slow = row === "cpu-stock" || row === "cpu";
+  let batch = batchOverride ?? ENCODERS[encoder].batch;
+  if (slow) batch = Math.min(batch, STOCK_CPU_BATCH);
+  if (row === "wasm" && encoder === "resnet18-small") batch = Math.min(batch, WASM_RESNET_BATCH);
+  const reference = buildReferenceStep({ batch, seed, encoder });
+  try {
+    // Warm-up (kernel setup, shader compilation, buffer pools); stock cpu is too slow for it
+    // and has none of these to warm.
+    if (!slow) await reference.step();
+    const rowSteps = slow ? 1 : steps;
+    const t0 = performance.now();
+    let loss = NaN;
+    for (let i = 0; i < rowSteps; i++) loss = await reference.step();
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      row,
+      encoder,
+      batch,
+      imagesPerSecond: (reference.imagesPerStep * rowSteps) / seconds,
+      gflops: (reference.flopsPerStep * rowSteps) / seconds / 1e9,
+      loss,
+    };
+  } finally {
+    reference.dispose();
+  }
+}
+
+function formatTable(results: Measurement[], peak: number | undefined): string {
+  const lines = [
+    "| encoder | backend | batch | images/s | GFLOP/s | of sgemm peak | x cpu-stock | x wasm | loss |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    const base = (row: Row) =>
+      results.find((o) => o.encoder === r.encoder && o.row === row)?.imagesPerSecond;
+    const ratio = (b: number | undefined) =>
+      b === undefined ? "-" : (r.imagesPerSecond / b).toPrecision(3);
+    lines.push(
+      `| ${r.encoder} | ${r.row} | 2 x ${r.batch} | ${r.imagesPerSecond.toFixed(2)} | ${
+        r.gflops.toFixed(2)
+      } | ${peak === undefined ? "-" : `${(100 * r.gflops / peak).toFixed(1)}%`} | ${
+        ratio(base("cpu-stock"))
+      } | ${ratio(base("wasm"))} | ${r.loss.toFixed(4)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function memoryRun(row: Row, total: number): Promise<void> {
+  console.log(`${row}: ${await activate(row)}`);
+  const batch = batchOverride ?? ENCODERS[encoders[0]!].batch;
+  const reference = buildReferenceStep({ batch, seed, encoder: encoders[0] });
+  console.log(`${encoders[0]} encoder, 2 x ${batch} images per step`);
+  console.log(
+    "| step | loss | tf tensors | tf MB | RSS MB | images/s |\n|---|---|---|---|---|---|",
+  );
+  let t0 = performance.now();
+  let since = 0;
+  for (let i = 1; i <= total; i++) {
+    const loss = await reference.step();
+    since++;
+    if (i === 1 || i % Math.max(1, Math.floor(total / 10)) === 0 || i === total) {
+      const rate = (reference.imagesPerStep * since) / ((performance.now() - t0) / 1000);
+      const { numTensors, numBytes } = tf.memory();
+      const rss = Deno.memoryUsage().rss / 2 ** 20;
+      console.log(
+        `| ${i} | ${loss.toFixed(4)} | ${numTensors} | ${(numBytes / 2 ** 20).toFixed(1)} | ${
+          rss.toFixed(0)
+        } | ${rate.toFixed(1)} |`,
+      );
+      t0 = performance.now();
+      since = 0;
+    }
+  }
+  reference.dispose();
+}
+
+const machine = `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ` +
+  `Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}`;
+console.log(`# bench ${new Date().toISOString()} on ${machine}`);
+const adapter = await probeWebGpu();
+console.log(`webgpu adapter: ${adapter.description}${adapter.software ? " (software)" : ""}`);
+
+if (args["memory-steps"] !== undefined) {
+  const total = positiveInteger("memory-steps", args["memory-steps"]);
+  const row = askedRows?.[0] ?? (await startBackend("auto")).name;
+  await memoryRun(row, total);
+} else {
+  const peak = sgemmPeak();
+  console.log(
+    peak === undefined
+      ? "sgemm peak: no BLAS library (fractions of peak omitted)"
+      : `sgemm peak (1024^3 cblas_sgemm, all cores): ${peak.toFixed(1)} GFLOP/s`,
+  );
+  const rows = availableRows();
+  const results: Measurement[] = [];
+  for (const encoder of encoders) {
+    for (const row of rows) {
+      try {
+        const why = await activate(row);
+        const result = await measure(row, encoder);
+        results.push(result);
+        console.log(
+          `${encoder} ${row}: ${result.imagesPerSecond.toFixed(2)} images/s, ` +
+            `${result.gflops.toFixed(2)} GFLOP/s, loss ${result.loss.toFixed(4)} (${why})`,
+        );
+      } catch (error) {
+        console.log(`${encoder} ${row}: skipped, ${(error as Error).message}`);
+      }
+    }
+  }
+  console.log(`\n${formatTable(results, peak)}`);
+}

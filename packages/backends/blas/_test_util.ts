@@ -1,0 +1,89 @@
+/**
+ * Test helpers for the blas kernels: whether a BLAS library can be opened here (tests skip
+ * explicitly when not), and running the same computation on the blas and cpu backends.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { openBlas } from "./ffi.ts";
+import { registerBlasBackend } from "../blas_backend.ts";
+
+function probe(): string | undefined {
+  try {
+    openBlas().close();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Why blas tests are skipped here, or undefined when a BLAS library opens. */
+export const blasMissing: string | undefined = probe();
+
+/** `ignore` value for blas tests; logs the reason once when they are skipped. */
+export const ignoreBlas: boolean = blasMissing !== undefined;
+if (ignoreBlas) console.warn(`blas tests skipped: ${blasMissing}`);
+
+tf.enableProdMode();
+if (!ignoreBlas) registerBlasBackend();
+
+/**
+ * Runs `f` on the blas backend and on the cpu backend (same seeds) and returns the values of
+ * each result tensor from both, disposing everything it made.
+ */
+export async function onBoth(
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<{ blas: Float32Array[]; cpu: Float32Array[] }> {
+  const run = async (backend: string) => {
+    assert.ok(await tf.setBackend(backend));
+    const before = tf.memory().numTensors;
+    const out = tf.tidy(f);
+    const list = Array.isArray(out) ? out : [out];
+    const values = list.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(list);
+    assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
+    return values;
+  };
+  const blas = await run("blas");
+  const cpu = await run("cpu");
+  return { blas, cpu };
+}
+
+/**
+ * Asserts |a - b| <= tol * (1 + |b|) elementwise, with NaN matching NaN.
+ */
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4, what = "") {
+  assert.equal(a.length, b.length, `${what}: length ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue; // also equal infinities
+    if (Number.isNaN(b[i])) {
+      assert.ok(Number.isNaN(a[i]), `${what}[${i}]: ${a[i]} vs NaN`);
+      continue;
+    }
+    const err = Math.abs(a[i] - b[i]);
+    assert.ok(err <= tol * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+/** Asserts every output of {@linkcode onBoth} matches to `tol`. */
+export function assertBothClose(
+  r: { blas: Float32Array[]; cpu: Float32Array[] },
+  tol = 1e-4,
+  what = "",
+): void {
+  assert.equal(r.blas.length, r.cpu.length);
+  r.blas.forEach((v, i) => assertClose(v, r.cpu[i], tol, `${what} output ${i}`));
+}
+
+/** A small deterministic PRNG for picking test shapes (mulberry32). */
+export function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n);
+  };
+}

@@ -1,0 +1,112 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { assertBothClose, ignoreBlas, onBoth } from "./_test_util.ts";
+import { collapseBroadcast } from "./elementwise.ts";
+
+Deno.test("collapseBroadcast() merges dims that broadcast alike and drops size-1 dims", () => {
+  assert.deepEqual(collapseBroadcast([8, 4, 4, 3], [3], [8, 4, 4, 3]), {
+    dims: [128, 3],
+    aStrides: [3, 1],
+    bStrides: [0, 1],
+  });
+  assert.deepEqual(collapseBroadcast([2, 3], [2, 3], [2, 3]), {
+    dims: [6],
+    aStrides: [1],
+    bStrides: [1],
+  });
+  assert.deepEqual(collapseBroadcast([5, 1], [1, 7], [5, 7]), {
+    dims: [5, 7],
+    aStrides: [1, 0],
+    bStrides: [0, 1],
+  });
+  assert.deepEqual(collapseBroadcast([], [], []), { dims: [], aStrides: [], bStrides: [] });
+});
+
+/** A pair of shapes that broadcast: each dim of each side is the output's or 1 (or absent). */
+const broadcastPair = fc
+  .array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 })
+  .chain((out) =>
+    fc.tuple(
+      ...[0, 1].map(() =>
+        fc.tuple(
+          fc.integer({ min: 0, max: out.length }),
+          fc.array(fc.boolean(), {
+            minLength: out.length,
+            maxLength: out.length,
+          }),
+        ).map(([drop, ones]) => out.map((d, i) => (ones[i] ? 1 : d)).slice(drop))
+      ),
+    )
+  );
+
+const binaryOps: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+  add: tf.add,
+  sub: tf.sub,
+  mul: tf.mul,
+  div: tf.div,
+  squaredDifference: tf.squaredDifference,
+  maximum: tf.maximum,
+};
+
+Deno.test({
+  name: "blas binary ops match the cpu backend for any broadcast, gradients included",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const pairs = fc.sample(broadcastPair, { numRuns: 100, seed: 7 });
+    for (const [i, [aShape, bShape]] of pairs.entries()) {
+      for (const [name, op] of Object.entries(binaryOps)) {
+        const r = await onBoth(() => {
+          const a = tf.randomNormal(aShape, 0, 1, "float32", 1 + i);
+          // Keep divisors away from 0 so finite values compare at float32 tolerance.
+          const b = tf.add(tf.randomUniform(bShape, 0.5, 2, "float32", 200 + i), 0);
+          const y = op(a, b);
+          // tfjs's own SquaredDifference and Maximum gradients do not reduce broadcast dims.
+          if (name === "squaredDifference" || name === "maximum") return [y];
+          const w = tf.randomNormal(y.shape, 0, 1, "float32", 400 + i);
+          return [y, ...tf.grads((a, b) => tf.sum(tf.mul(op(a, b), w)))([a, b])];
+        });
+        assertBothClose(r, 1e-5, `${name} ${JSON.stringify(aShape)} ${JSON.stringify(bShape)}`);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "blas unary ops match the cpu backend, NaN, infinities and signed zeros included",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 3, -3];
+    const ops: Record<string, (x: tf.Tensor) => tf.Tensor> = {
+      relu: tf.relu,
+      step: (x) => tf.step(x),
+      stepAlpha: (x) => tf.step(x, 0.25),
+      square: tf.square,
+      sqrt: tf.sqrt,
+      rsqrt: tf.rsqrt,
+      neg: tf.neg,
+      exp: tf.exp,
+    };
+    for (const [name, op] of Object.entries(ops)) {
+      const r = await onBoth(() => {
+        const x = tf.concat([tf.tensor1d(special), tf.randomNormal([5000], 0, 2, "float32", 3)]);
+        const y = op(x);
+        return [y, tf.grad((x) => tf.sum(op(x)))(tf.randomUniform([64], 0.1, 2, "float32", 9))];
+      });
+      assertBothClose(r, 1e-6, name);
+    }
+  },
+});
+
+Deno.test({
+  name: "blas elementwise kernels fall back to the cpu kernel for int32",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const r = await onBoth(() => {
+      const a = tf.tensor2d([[1, -2], [3, 4]], [2, 2], "int32");
+      const b = tf.tensor1d([5, -6], "int32");
+      return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.relu(a), tf.neg(a), tf.square(a)];
+    });
+    assertBothClose(r, 0);
+  },
+});

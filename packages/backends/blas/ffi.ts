@@ -1,0 +1,193 @@
+/**
+ * The FFI binding to a system CBLAS: OpenBLAS (`libopenblas.so.0`) on Linux, Accelerate on
+ * macOS. Only the three routines the `blas` backend needs are bound.
+ *
+ * @module
+ */
+
+/** CBLAS enum values (cblas.h): row-major storage and the transpose flags. */
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", // order
+      "i32", // transA
+      "i32", // transB
+      "i32", // m
+      "i32", // n
+      "i32", // k
+      "f32", // alpha
+      "buffer", // a
+      "i32", // lda
+      "buffer", // b
+      "i32", // ldb
+      "f32", // beta
+      "buffer", // c
+      "i32", // ldc
+    ],
+    result: "void",
+  },
+  cblas_sgemv: {
+    parameters: [
+      "i32", // order
+      "i32", // trans
+      "i32", // m
+      "i32", // n
+      "f32", // alpha
+      "buffer", // a
+      "i32", // lda
+      "buffer", // x
+      "i32", // incx
+      "f32", // beta
+      "buffer", // y
+      "i32", // incy
+    ],
+    result: "void",
+  },
+  // OpenBLAS only; Accelerate sizes its own thread pool.
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+} as const;
+
+/** A float32 CBLAS opened through `Deno.dlopen`; all matrices are row-major. */
+export interface Blas {
+  /** The library file that was opened. */
+  readonly path: string;
+  /**
+   * C = alpha * op(A) * op(B) + beta * C, with op(A) [m, k], op(B) [k, n], C [m, n].
+   * The arrays may be `subarray` views: the call starts at their first element.
+   */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  /** y = alpha * op(A) * x + beta * y for A [m, n] (op(A) is A^T when `trans`). */
+  sgemv(
+    trans: boolean,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): void;
+  /** Sets the BLAS thread count where the library allows it (OpenBLAS); else does nothing. */
+  setThreads(threads: number): void;
+  /** Closes the library; the object must not be used afterwards. */
+  close(): void;
+}
+
+/** Options for {@linkcode openBlas}. */
+export interface OpenBlasOptions {
+  /** A library path or file name to open instead of the platform's default candidates. */
+  libraryPath?: string;
+}
+
+/** The libraries tried in order on each platform when no path is given. */
+export function defaultBlasCandidates(os: string = Deno.build.os): string[] {
+  if (os === "darwin") return ["/System/Library/Frameworks/Accelerate.framework/Accelerate"];
+  if (os === "windows") return ["libopenblas.dll", "openblas.dll"];
+  return ["libopenblas.so.0", "libopenblas.so"];
+}
+
+function installHint(os: string): string {
+  if (os === "darwin") return "Accelerate ships with macOS; pass libraryPath to use another CBLAS";
+  if (os === "windows") return "put libopenblas.dll on the PATH or pass libraryPath";
+  return "install OpenBLAS (Debian/Ubuntu: `apt-get install libopenblas0-pthread`, " +
+    "Fedora: `dnf install openblas`) or pass libraryPath";
+}
+
+/**
+ * Opens a system CBLAS through Deno FFI.
+ *
+ * Tries `options.libraryPath` or else the platform's usual library names (see
+ * {@linkcode defaultBlasCandidates}) and binds `cblas_sgemm`, `cblas_sgemv` and, on OpenBLAS,
+ * `openblas_set_num_threads`.
+ *
+ * @param options Which library to open.
+ * @returns The bound routines.
+ * @throws {Error} When Deno runs without `--allow-ffi`, or when no candidate library can be
+ *   opened (the message says what to install).
+ * @example Multiply two 2x2 matrices
+ * ```ts
+ * import { openBlas } from "./ffi.ts";
+ * const blas = openBlas();
+ * const c = new Float32Array(4);
+ * blas.sgemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2,
+ *   new Float32Array([1, 0, 0, 1]), 2, 0, c, 2);
+ * console.log(Array.from(c)); // [1, 2, 3, 4]
+ * blas.close();
+ * ```
+ */
+export function openBlas(options: OpenBlasOptions = {}): Blas {
+  const os = Deno.build.os;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    throw new Error(
+      "The blas backend loads a native BLAS library and needs FFI permission: " +
+        "run Deno with --allow-ffi (or --allow-all)",
+    );
+  }
+  const candidates = options.libraryPath !== undefined
+    ? [options.libraryPath]
+    : defaultBlasCandidates(os);
+  const failures: string[] = [];
+  for (const path of candidates) {
+    let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+    try {
+      lib = Deno.dlopen(path, SYMBOLS);
+    } catch (error) {
+      failures.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const s = lib.symbols;
+    return {
+      path,
+      sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+        s.cblas_sgemm(
+          ROW_MAJOR,
+          transA ? TRANS : NO_TRANS,
+          transB ? TRANS : NO_TRANS,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          lda,
+          b,
+          ldb,
+          beta,
+          c,
+          ldc,
+        );
+      },
+      sgemv(trans, m, n, alpha, a, lda, x, beta, y) {
+        s.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
+      },
+      setThreads(threads) {
+        s.openblas_set_num_threads?.(threads);
+      },
+      close() {
+        lib.close();
+      },
+    };
+  }
+  throw new Error(
+    `Could not open a BLAS library for the blas backend (${failures.join("; ")}): ` +
+      installHint(os),
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * Choose and start the TensorFlow.js compute backend: `tensorflow` (tfjs-node-gpu / tfjs-node,
+ * when installed), `webgpu` (on a real GPU), `blas` (a system BLAS through Deno FFI), `wasm`
+ * (with the training kernels stock wasm lacks) or `cpu`.
+ *
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { startBackend } from "@selfsup/backends";
+ *
+ * tf.enableProdMode();
+ * const { name, reason } = await startBackend("auto");
+ * console.log(`training on ${name}: ${reason}`);
+ * ```
+ *
+ * Run with `--allow-ffi --allow-read` (blas, wasm) or `-A`; see {@linkcode startBackend}.
+ *
+ * @module
+ */
+export * from "./start_backend.ts";
+export * from "./verify_backend.ts";
+export * from "./blas_backend.ts";
+export * from "./batch_norm_gradient.ts";
+export * from "./wasm_backend.ts";
+export * from "./wasm_training_kernels.ts";
+export * from "./wasm_conv2d_backprop_filter.ts";
+export * from "./wasm_conv2d_backprop_input.ts";
+export * from "./webgpu_backend.ts";
+export * from "./tensorflow_backend.ts";

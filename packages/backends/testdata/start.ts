@@ -1,0 +1,14 @@
+// Starts the backend named in Deno.args[0], with the JSON options in Deno.args[1] if given,
+// and prints the result (or the error) as JSON;
+// start_backend_test.ts runs it with chosen permissions.
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, startBackend, type StartBackendOptions } from "../start_backend.ts";
+
+tf.enableProdMode();
+try {
+  const options: StartBackendOptions = JSON.parse(Deno.args[1] ?? "{}");
+  const started = await startBackend(Deno.args[0] as BackendName | "auto", options);
+  console.log(JSON.stringify(started));
+} catch (error) {
+  console.log(JSON.stringify({ error: (error as Error).message }));
+}
