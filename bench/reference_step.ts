@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ntXent } from "../packages/losses/mod.ts";
-import { resNet18 } from "../packages/encoders/mod.ts";
+import { batchNormalization, resNet18 } from "../packages/encoders/mod.ts";
 
 /** Which encoder the reference step trains. */
 export type ReferenceEncoder = "reference" | "resnet18-small";
@@ -25,7 +25,18 @@ export interface ReferenceStepOptions {
   seed?: number;
   /** The encoder to train. Default "reference". */
   encoder?: ReferenceEncoder;
+  /**
+   * The batch-norm layers of the reference encoder and of both heads: `"fused"` (default),
+   * `@selfsup/encoders`' `batchNormalization`, which the library's encoders use and which
+   * trains with one fused kernel per direction where the backend has one (blas); or
+   * `"stock"`, `tf.layers.batchNormalization`. The resnet18-small encoder always uses the
+   * library's layer.
+   */
+  batchNorm?: "fused" | "stock";
 }
+
+/** Makes a batch-norm layer. */
+type BatchNormFactory = (args: { name: string }) => tf.layers.Layer;
 
 /** A built reference step; call {@linkcode ReferenceStep.dispose} when done. */
 export interface ReferenceStep {
@@ -45,6 +56,7 @@ function convBnRelu(
   strides: number,
   name: string,
   seed: number,
+  bn: BatchNormFactory,
   relu = true,
 ): tf.SymbolicTensor {
   let y = tf.layers.conv2d({
@@ -56,7 +68,7 @@ function convBnRelu(
     kernelInitializer: tf.initializers.heNormal({ seed }),
     name: `${name}_conv`,
   }).apply(x) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
+  y = bn({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
   return relu ? tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor : y;
 }
 
@@ -66,6 +78,7 @@ function basicBlock(
   strides: number,
   name: string,
   seed: number,
+  bn: BatchNormFactory,
 ): tf.SymbolicTensor {
   const inputChannels = x.shape[3] as number;
   let shortcut = x;
@@ -78,26 +91,31 @@ function basicBlock(
       kernelInitializer: tf.initializers.heNormal({ seed: seed + 2 }),
       name: `${name}_shortcut_conv`,
     }).apply(x) as tf.SymbolicTensor;
-    shortcut = tf.layers.batchNormalization({ name: `${name}_shortcut_bn` })
-      .apply(shortcut) as tf.SymbolicTensor;
+    shortcut = bn({ name: `${name}_shortcut_bn` }).apply(shortcut) as tf.SymbolicTensor;
   }
-  let y = convBnRelu(x, filters, strides, `${name}_1`, seed);
-  y = convBnRelu(y, filters, 1, `${name}_2`, seed + 1, false);
+  let y = convBnRelu(x, filters, strides, `${name}_1`, seed, bn);
+  y = convBnRelu(y, filters, 1, `${name}_2`, seed + 1, bn, false);
   y = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
   return tf.layers.reLU({ name: `${name}_out` }).apply(y) as tf.SymbolicTensor;
 }
 
-function referenceEncoder(seed: number): tf.LayersModel {
+function referenceEncoder(seed: number, bn: BatchNormFactory): tf.LayersModel {
   const input = tf.input({ shape: [28, 28, 1], name: "images" });
-  let x = convBnRelu(input, 32, 1, "stem", seed + 1);
-  x = basicBlock(x, 32, 1, "stage1", seed + 10);
-  x = basicBlock(x, 64, 2, "stage2", seed + 20);
-  x = basicBlock(x, 128, 2, "stage3", seed + 30);
+  let x = convBnRelu(input, 32, 1, "stem", seed + 1, bn);
+  x = basicBlock(x, 32, 1, "stage1", seed + 10, bn);
+  x = basicBlock(x, 64, 2, "stage2", seed + 20, bn);
+  x = basicBlock(x, 128, 2, "stage3", seed + 30, bn);
   const h = tf.layers.globalAveragePooling2d({ name: "pool" }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: h, name: "reference_encoder" });
 }
 
-function mlpHead(inputDim: number, hiddenDim: number, outputDim: number, seed: number) {
+function mlpHead(
+  inputDim: number,
+  hiddenDim: number,
+  outputDim: number,
+  seed: number,
+  bn: BatchNormFactory,
+) {
   const input = tf.input({ shape: [inputDim], name: "h" });
   let x = tf.layers.dense({
     units: hiddenDim,
@@ -105,7 +123,7 @@ function mlpHead(inputDim: number, hiddenDim: number, outputDim: number, seed: n
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     name: "head_dense1",
   }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: "head_bn1" }).apply(x) as tf.SymbolicTensor;
+  x = bn({ name: "head_bn1" }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: "head_relu1" }).apply(x) as tf.SymbolicTensor;
   const z = tf.layers.dense({
     units: outputDim,
@@ -135,11 +153,14 @@ export function forwardFlopsPerImage(model: tf.LayersModel): number {
 /**
  * Builds the reference step on the current backend.
  *
- * @param options Batch, seed and encoder.
+ * @param options Batch, seed, encoder and batch-norm layer.
  * @returns The step, its FLOP count and a disposer.
  */
 export function buildReferenceStep(options: ReferenceStepOptions = {}): ReferenceStep {
-  const { batch = 128, seed = 0, encoder: which = "reference" } = options;
+  const { batch = 128, seed = 0, encoder: which = "reference", batchNorm = "fused" } = options;
+  const bn: BatchNormFactory = batchNorm === "fused"
+    ? batchNormalization
+    : (args) => tf.layers.batchNormalization(args);
   if (!Number.isInteger(batch) || batch < 2) {
     throw new RangeError(`batch must be an integer >= 2, got ${batch}`);
   }
@@ -148,12 +169,12 @@ export function buildReferenceStep(options: ReferenceStepOptions = {}): Referenc
     throw new RangeError(`seed must be an integer >= 0, got ${seed}`);
   }
   const encoder = which === "reference"
-    ? referenceEncoder(seed)
+    ? referenceEncoder(seed, bn)
     : resNet18({ inputShape: [32, 32, 3], stem: "small", seed });
   const representationDim = encoder.outputs[0]!.shape[1] as number;
   const head = which === "reference"
-    ? mlpHead(representationDim, 128, 64, seed + 100)
-    : mlpHead(representationDim, 512, 128, seed + 100);
+    ? mlpHead(representationDim, 128, 64, seed + 100, bn)
+    : mlpHead(representationDim, 512, 128, seed + 100, bn);
   const inputShape = encoder.inputs[0]!.shape.slice(1) as number[];
   // Both views are fixed random images: the step measures compute, not augmentation.
   const views = tf.randomUniform([2 * batch, ...inputShape], 0, 1, "float32", seed + 200);

@@ -5,9 +5,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "@selfsup/encoders";
 import { BlasBackend } from "./blas/backend.ts";
 import type { BlasKernel } from "./blas/_util.ts";
 import { openBlas } from "./blas/ffi.ts";
+import { installReluGradient, RELU_GRAD_KERNEL } from "./relu_gradient.ts";
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from "./blas/conv2d.ts";
 import { batchMatMul, fusedMatMul } from "./blas/matmul.ts";
 import {
@@ -18,6 +20,7 @@ import {
   mul,
   neg,
   relu,
+  reluGrad,
   rsqrt,
   sqrt,
   square,
@@ -27,6 +30,7 @@ import {
 } from "./blas/elementwise.ts";
 import { mean, sum } from "./blas/reduce.ts";
 import { fusedBatchNorm } from "./blas/batch_norm.ts";
+import { batchNormTraining, batchNormTrainingGrad } from "./blas/batch_norm_training.ts";
 import { tile } from "./blas/tile.ts";
 import { slice } from "./blas/slice.ts";
 
@@ -70,10 +74,9 @@ export interface BlasBackendOptions {
   /** A CBLAS library path or file name to open instead of the platform default. */
   libraryPath?: string;
   /**
-   * BLAS threads (OpenBLAS only). Default: one less than the number of cores (at least 1),
-   * so the JavaScript thread, which runs every kernel outside the GEMMs, keeps a core: idle
-   * OpenBLAS workers spin rather than sleep between calls. On 2 cores one BLAS thread measured
-   * as fast as two on an idle machine and 1.5x faster on a busy one.
+   * BLAS threads (OpenBLAS only). Default: the number of cores. The calling thread is one of
+   * them, and idle workers sleep between calls (see `openBlas`), so the JavaScript kernels
+   * between GEMMs keep their core.
    */
   threads?: number;
   /**
@@ -134,7 +137,7 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
   }
   if (registered !== undefined) return registered;
   const blas = openBlas({ libraryPath: options.libraryPath });
-  blas.setThreads(threads ?? Math.max(1, navigator.hardwareConcurrency - 1));
+  blas.setThreads(threads ?? navigator.hardwareConcurrency);
   tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas, { poolBytes }), priority);
   for (const config of tf.getKernelsForBackend("cpu")) {
     const own = BLAS_KERNELS[config.kernelName];
@@ -144,6 +147,22 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
       kernelFunc: (own ?? config.kernelFunc) as tf.KernelFunc,
     });
   }
+  // Kernels no stock backend has: the fused batch-norm training op of @selfsup/encoders and
+  // the one-pass relu gradient (installed for every backend; the others keep tfjs's formula).
+  for (
+    const [kernelName, kernelFunc] of [
+      [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
+      [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
+      [RELU_GRAD_KERNEL, reluGrad],
+    ] as const
+  ) {
+    tf.registerKernel({
+      kernelName,
+      backendName: BLAS_BACKEND_NAME,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
+  installReluGradient();
   registered = { name: BLAS_BACKEND_NAME, library: blas.path };
   return registered;
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { layerSeed } from "./_layer_seed.ts";
+import { batchNormalization } from "./batch_normalization.ts";
 
 /** Batch-norm settings of google-research/simclr tf2 (decay 0.9, epsilon 1e-5). */
 export const BN_MOMENTUM = 0.9;
@@ -42,12 +43,7 @@ export function conv(
 
 /** Standard batch normalisation over channels (gamma ones, beta zeros). */
 export function batchNorm(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({
-    name,
-    axis: -1,
-    momentum: BN_MOMENTUM,
-    epsilon: BN_EPSILON,
-  })
+  return batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON })
     .apply(x) as tf.SymbolicTensor;
 }
 

@@ -29,3 +29,5 @@
 export * from "./res_net.ts";
 export * from "./small_conv_net.ts";
 export * from "./representation_dim.ts";
+export * from "./batch_normalization.ts";
+export * from "./batch_norm_training.ts";

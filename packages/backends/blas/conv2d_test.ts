@@ -32,7 +32,7 @@ function describe(c: Case): string {
     `dilation ${c.dilation}`;
 }
 
-// Every path of the blas kernels: the padded-grid GEMMs (stride 1, 16-63 channels), im2col
+// Every path of the blas kernels, in one chunk and in several: the padded-grid GEMMs (stride 1, 16-63 channels), im2col
 // (few or many channels, strides), plain GEMM (1x1 stride 1), col2im (strided input gradient).
 const fixedCases: Case[] = [
   { x: [2, 9, 8, 32], filter: [3, 3, 32, 8], strides: 1, pad: "same", dilation: 1 },
@@ -52,6 +52,9 @@ const fixedCases: Case[] = [
     dilation: 1,
   },
   { x: [2, 9, 9, 5], filter: [3, 3, 5, 4], strides: 2, pad: 1, dilation: 1 },
+  // Large enough to take several chunks: the grid (4510 rows of 63 channels) and im2col.
+  { x: [2, 46, 46, 63], filter: [3, 3, 63, 2], strides: 1, pad: "same", dilation: 1 },
+  { x: [2, 30, 30, 70], filter: [3, 3, 70, 3], strides: 1, pad: "same", dilation: 1 },
 ];
 
 Deno.test({

@@ -110,3 +110,26 @@ Deno.test({
     assertBothClose(r, 0);
   },
 });
+
+Deno.test({
+  name: "blas relu gradient (one kernel) equals tfjs's dy * step(x) on cpu, special values too",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const special = [0, -0, 1e-40, -1e-40, Infinity, -Infinity, NaN, 3, -3];
+    const x = special.flatMap((a) => special.map(() => a));
+    const dy = special.flatMap(() => special);
+    const r = await onBoth(() => {
+      const random = tf.randomNormal([4, 9, 9, 33], 0, 1, "float32", 7);
+      const dr = tf.randomNormal([4, 9, 9, 33], 0, 1, "float32", 8);
+      const grad = (x: tf.Tensor, dy: tf.Tensor) => tf.grad((x: tf.Tensor) => tf.relu(x))(x, dy);
+      return [grad(tf.tensor1d(x), tf.tensor1d(dy)), grad(random, dr)];
+    });
+    for (const [i, v] of r.blas.entries()) {
+      // Bit for bit, except that any NaN matches any NaN.
+      assert.deepEqual(
+        Array.from(v, (a) => Number.isNaN(a) ? "NaN" : Object.is(a, -0) ? "-0" : a),
+        Array.from(r.cpu[i]!, (a) => Number.isNaN(a) ? "NaN" : Object.is(a, -0) ? "-0" : a),
+      );
+    }
+  },
+});
