@@ -8,6 +8,7 @@
  * deno task bench --backends blas,wasm --steps 10 --encoder reference
  * deno task bench --memory-steps 500 --backends blas   # flat tf.memory() and RSS
  * deno task bench --batch 16 --steps 1                # a quick smoke run
+ * deno task bench --backends blas --batch-norm stock  # tf.layers.batchNormalization instead
  * ```
  *
  * Rows: `cpu-stock` is tfjs's cpu backend with tfjs's own batch-norm gradient, timed on one
@@ -15,6 +16,8 @@
  * backend with the composite conv gradients of @selfsup/backends (ResNet-18 at 2 x 16: its
  * 4 GB heap cannot hold a 2 x 64 step); the others are as `startBackend` starts them.
  * A software WebGPU adapter is only benchmarked when `--backends` names `webgpu`.
+ * Batch norm is `@selfsup/encoders`' layer (one fused kernel per direction where the backend
+ * has it: blas) unless `--batch-norm stock`.
  *
  * @module
  */
@@ -53,6 +56,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "0" },
     batch: { type: "string" },
     "wasm-paths": { type: "string" },
+    "batch-norm": { type: "string", default: "fused" },
   },
 });
 
@@ -67,6 +71,10 @@ function positiveInteger(name: string, text: string): number {
 const steps = positiveInteger("steps", args.steps);
 const batchOverride = args.batch === undefined ? undefined : positiveInteger("batch", args.batch);
 const seed = Number(args.seed);
+const batchNorm = args["batch-norm"] as "fused" | "stock";
+if (batchNorm !== "fused" && batchNorm !== "stock") {
+  throw new RangeError(`--batch-norm must be fused or stock, got "${batchNorm}"`);
+}
 const encoders: ReferenceEncoder[] = args.encoder === "both"
   ? ["reference", "resnet18-small"]
   : [args.encoder as ReferenceEncoder];
@@ -139,7 +147,7 @@ async function measure(row: Row, encoder: ReferenceEncoder): Promise<Measurement
   let batch = batchOverride ?? ENCODERS[encoder].batch;
   if (slow) batch = Math.min(batch, STOCK_CPU_BATCH);
   if (row === "wasm" && encoder === "resnet18-small") batch = Math.min(batch, WASM_RESNET_BATCH);
-  const reference = buildReferenceStep({ batch, seed, encoder });
+  const reference = buildReferenceStep({ batch, seed, encoder, batchNorm });
   try {
     // Warm-up (kernel setup, shader compilation, buffer pools); stock cpu is too slow for it
     // and has none of these to warm.
@@ -186,7 +194,7 @@ function formatTable(results: Measurement[], peak: number | undefined): string {
 async function memoryRun(row: Row, total: number): Promise<void> {
   console.log(`${row}: ${await activate(row)}`);
   const batch = batchOverride ?? ENCODERS[encoders[0]!].batch;
-  const reference = buildReferenceStep({ batch, seed, encoder: encoders[0] });
+  const reference = buildReferenceStep({ batch, seed, encoder: encoders[0], batchNorm });
   console.log(`${encoders[0]} encoder, 2 x ${batch} images per step`);
   console.log(
     "| step | loss | tf tensors | tf MB | RSS MB | images/s |\n|---|---|---|---|---|---|",
@@ -214,7 +222,7 @@ async function memoryRun(row: Row, total: number): Promise<void> {
 
 const machine = `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ` +
   `Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}`;
-console.log(`# bench ${new Date().toISOString()} on ${machine}`);
+console.log(`# bench ${new Date().toISOString()} on ${machine}, batch norm ${batchNorm}`);
 const adapter = await probeWebGpu();
 console.log(`webgpu adapter: ${adapter.description}${adapter.software ? " (software)" : ""}`);
 

@@ -10,7 +10,8 @@
  * Flags: `--backend` (default blas; any registered name), `--encoder reference|resnet18-small`,
  * `--batch` (images per view, default 128), `--seed` (default 1), `--steps`, `--warmup`,
  * `--threads` (BLAS threads), `--kernels` (time every kernel), `--stock-bn-grad` (keep tfjs's
- * batch-norm and mean gradients), `--memory-every N` (print memory every N steps).
+ * batch-norm and mean gradients), `--batch-norm fused|stock` (the reference model's layer),
+ * `--memory-every N` (print memory every N steps).
  *
  * Times are wall clock and, on Linux, process CPU time (all threads): on a machine shared with
  * other work the CPU figures are the steadier ones.
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     kernels: { type: "boolean", default: false },
     "stock-bn-grad": { type: "boolean", default: false },
     "memory-every": { type: "string", default: "0" },
+    "batch-norm": { type: "string", default: "fused" },
   },
 });
 const steps = Number(values.steps);
@@ -97,6 +99,7 @@ const ref = buildReferenceStep({
   batch: Number(values.batch),
   seed: Number(values.seed),
   encoder: values.encoder as ReferenceEncoder,
+  batchNorm: values["batch-norm"] as "fused" | "stock",
 });
 for (let i = 0; i < warmup; i++) await ref.step();
 

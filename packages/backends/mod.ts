@@ -20,6 +20,7 @@ export * from "./start_backend.ts";
 export * from "./verify_backend.ts";
 export * from "./blas_backend.ts";
 export * from "./batch_norm_gradient.ts";
+export * from "./relu_gradient.ts";
 export * from "./wasm_backend.ts";
 export * from "./wasm_training_kernels.ts";
 export * from "./wasm_conv2d_backprop_filter.ts";

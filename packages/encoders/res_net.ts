@@ -57,8 +57,9 @@ const BOTTLENECK_EXPANSION = 4;
  * 11,176,512 (ResNet-18), 21,284,672 (ResNet-34), 23,508,032 (ResNet-50). Representation
  * width: 512 (18, 34) or 2048 (50), times `widthMultiplier`.
  *
- * Batch norm is the standard `tf.layers.batchNormalization` (momentum 0.9, epsilon 1e-5, as
- * google-research/simclr tf2), so a saved encoder loads with plain `tf.loadLayersModel`. Call
+ * Batch norm is `batchNormalization` of this package (momentum 0.9, epsilon 1e-5, as
+ * google-research/simclr tf2): tfjs's layer, fused in training where the backend allows, so a
+ * saved encoder loads with plain `tf.loadLayersModel`. Call
  * the model with `model.apply(x, { training: true })` to normalise with batch statistics and
  * update the moving averages (with the biased batch variance, the Keras convention; torchvision
  * uses the unbiased one); `predict` / `apply` without it uses the moving averages.
