@@ -9,6 +9,7 @@ import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "@se
 import { BlasBackend } from "./blas/backend.ts";
 import type { BlasKernel } from "./blas/_util.ts";
 import { openBlas } from "./blas/ffi.ts";
+import { type OneDnn, openOneDnn } from "./blas/onednn.ts";
 import { installReluGradient, RELU_GRAD_KERNEL } from "./relu_gradient.ts";
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from "./blas/conv2d.ts";
 import { batchMatMul, fusedMatMul } from "./blas/matmul.ts";
@@ -86,6 +87,12 @@ export interface BlasBackendOptions {
   poolBytes?: number;
   /** tfjs backend priority (default 0: never chosen unless asked for by name). */
   priority?: number;
+  /**
+   * oneDNN for the convolutions: `true` (default) opens it when installed (Debian/Ubuntu
+   * `libdnnl2`) and else keeps the GEMM convolutions; a path or file name opens that library
+   * and throws when it cannot; `false` never uses it.
+   */
+  oneDnn?: boolean | string;
 }
 
 /** What {@linkcode registerBlasBackend} set up. */
@@ -94,25 +101,37 @@ export interface BlasRegistration {
   name: string;
   /** The BLAS library file that was opened. */
   library: string;
+  /** The oneDNN library file that was opened for the convolutions, if any. */
+  oneDnn: string | undefined;
 }
 
 let registered: BlasRegistration | undefined;
+
+function openOptionalOneDnn(choice: boolean | string): OneDnn | undefined {
+  if (choice === false) return undefined;
+  if (typeof choice === "string") return openOneDnn({ libraryPath: choice });
+  try {
+    return openOneDnn();
+  } catch {
+    return undefined; // not installed: the GEMM convolutions serve
+  }
+}
 
 /**
  * Registers the `blas` backend with TensorFlow.js (call `tf.setBackend("blas")` to use it).
  *
  * The backend derives from the cpu backend: it has every cpu kernel, and runs convolutions
  * (forward and both gradients, fused or not), matrix multiplications, batch norm and the hot
- * float32 elementwise and reduction kernels itself, with GEMMs on the system BLAS and outputs
- * from a buffer pool. Anything those kernels do not cover (NCHW, other dtypes, unusual
- * broadcasts) runs the cpu kernel. The library is opened here, so a missing library or
- * permission fails now with a clear message. Registering again returns the first registration
- * (its options are ignored).
+ * float32 elementwise and reduction kernels itself, with GEMMs on the system BLAS, convolutions
+ * on oneDNN when it is installed, and outputs from a buffer pool. Anything those kernels do not
+ * cover (NCHW, other dtypes, unusual broadcasts) runs the cpu kernel. The libraries are opened
+ * here, so a missing library or permission fails now with a clear message. Registering again
+ * returns the first registration (its options are ignored).
  *
- * @param options Library path, BLAS threads, pool size, priority.
- * @returns The backend name and the library opened.
- * @throws {Error} Without `--allow-ffi`, or when no BLAS library can be opened (the message
- *   says what to install).
+ * @param options Library paths, BLAS threads, pool size, priority, whether to use oneDNN.
+ * @returns The backend name and the libraries opened.
+ * @throws {Error} Without `--allow-ffi`, or when no BLAS library (or the oneDNN library named
+ *   by `oneDnn`) can be opened; the message says what to install.
  * @throws {RangeError} When `threads` is not a positive integer or `poolBytes` is negative.
  * @example Multiply on the blas backend
  * ```ts
@@ -138,7 +157,12 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
   if (registered !== undefined) return registered;
   const blas = openBlas({ libraryPath: options.libraryPath });
   blas.setThreads(threads ?? navigator.hardwareConcurrency);
-  tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas, { poolBytes }), priority);
+  const oneDnn = openOptionalOneDnn(options.oneDnn ?? true);
+  tf.registerBackend(
+    BLAS_BACKEND_NAME,
+    () => new BlasBackend(blas, { poolBytes, oneDnn }),
+    priority,
+  );
   for (const config of tf.getKernelsForBackend("cpu")) {
     const own = BLAS_KERNELS[config.kernelName];
     tf.registerKernel({
@@ -163,6 +187,6 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
     });
   }
   installReluGradient();
-  registered = { name: BLAS_BACKEND_NAME, library: blas.path };
+  registered = { name: BLAS_BACKEND_NAME, library: blas.path, oneDnn: oneDnn?.path };
   return registered;
 }

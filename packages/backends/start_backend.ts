@@ -151,8 +151,9 @@ async function prepare(
       return `WebGPU on ${gpu.software ? "software adapter" : "GPU"} ${gpu.description}`;
     }
     case "blas": {
-      const { library } = registerBlasBackend(options.blas);
-      return `the cpu backend with GEMMs on ${library} through FFI`;
+      const { library, oneDnn } = registerBlasBackend(options.blas);
+      return `the cpu backend with GEMMs on ${library}` +
+        (oneDnn === undefined ? "" : ` and convolutions on ${oneDnn}`) + " through FFI";
     }
     case "wasm": {
       await registerWasmBackend(options.wasm);

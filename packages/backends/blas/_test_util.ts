@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { openBlas } from "./ffi.ts";
 import { registerBlasBackend } from "../blas_backend.ts";
+import type { BlasBackend, BlasConvolutions } from "./backend.ts";
+import { openOneDnn } from "./onednn.ts";
 
 function probe(): string | undefined {
   try {
@@ -25,8 +27,39 @@ export const blasMissing: string | undefined = probe();
 export const ignoreBlas: boolean = blasMissing !== undefined;
 if (ignoreBlas) console.warn(`blas tests skipped: ${blasMissing}`);
 
+function probeOneDnn(): string | undefined {
+  try {
+    openOneDnn().close();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Why the oneDNN convolution tests are skipped here, or undefined when oneDNN opens. */
+export const oneDnnMissing: string | undefined = ignoreBlas ? blasMissing : probeOneDnn();
+
+/** `ignore` value for tests of the oneDNN convolutions; logs the reason once when skipped. */
+export const ignoreOneDnn: boolean = oneDnnMissing !== undefined;
+if (ignoreOneDnn) console.warn(`oneDNN convolution tests skipped: ${oneDnnMissing}`);
+
 tf.enableProdMode();
 if (!ignoreBlas) registerBlasBackend();
+
+/** Runs `f` with the blas backend's convolutions on `path`, then restores the setting. */
+export async function withConvolutions(
+  path: BlasConvolutions,
+  f: () => Promise<void>,
+): Promise<void> {
+  const backend = tf.findBackend("blas") as unknown as BlasBackend;
+  const before = backend.convolutions;
+  backend.convolutions = path;
+  try {
+    await f();
+  } finally {
+    backend.convolutions = before;
+  }
+}
 
 /**
  * Runs `f` on the blas backend and on the cpu backend (same seeds) and returns the values of

@@ -1,23 +1,30 @@
 /**
  * The `blas` backend class: the cpu backend's storage plus a size-keyed pool of float32
- * buffers for the hot kernels' outputs and scratch, and a handle to the system BLAS.
+ * buffers for the hot kernels' outputs and scratch, and handles to the system BLAS and, when
+ * installed, oneDNN.
  *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Blas } from "./ffi.ts";
+import type { OneDnn } from "./onednn.ts";
 
 type DataId = object;
 
 /** Buffers smaller than this are not pooled: V8 allocates them cheaply. */
 const MIN_POOLED_LENGTH = 4096;
 
-/** Pool options of {@linkcode BlasBackend}. */
+/** Pool and library options of {@linkcode BlasBackend}. */
 export interface BlasPoolOptions {
   /** Most bytes the buffer pool keeps for reuse (default 2 GiB). */
   poolBytes?: number;
+  /** oneDNN, opened, for the convolutions; without it they are GEMMs on the BLAS. */
+  oneDnn?: OneDnn;
 }
+
+/** Which library runs the convolutions: oneDNN's own kernels, or im2col/grid GEMMs. */
+export type BlasConvolutions = "onednn" | "gemm";
 
 /**
  * A `MathBackendCPU` whose heavy kernels call a system BLAS.
@@ -31,6 +38,10 @@ export interface BlasPoolOptions {
 export class BlasBackend extends MathBackendCPU {
   /** The system BLAS the kernels call. */
   readonly blas: Blas;
+  /** oneDNN when it was opened; it runs the convolutions while `convolutions` is "onednn". */
+  readonly oneDnn: OneDnn | undefined;
+  /** Which library runs the convolutions (settable, e.g. to test both paths). */
+  convolutions: BlasConvolutions;
   readonly #pool = new Map<number, Float32Array[]>();
   readonly #maxPoolBytes: number;
   #pooledBytes = 0;
@@ -44,6 +55,8 @@ export class BlasBackend extends MathBackendCPU {
   constructor(blas: Blas, options: BlasPoolOptions = {}) {
     super();
     this.blas = blas;
+    this.oneDnn = options.oneDnn;
+    this.convolutions = options.oneDnn === undefined ? "gemm" : "onednn";
     this.#maxPoolBytes = options.poolBytes ?? 2 ** 31;
   }
 

@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BlasBackend } from "./backend.ts";
 import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
+import type { OneDnnConvolution } from "./onednn.ts";
 
 /** Target size (floats) of one im2col chunk: about 1 MiB, so a chunk stays in cache. */
 const CHUNK_FLOATS = 1 << 18;
@@ -205,6 +206,17 @@ function padToGrid(backend: BlasBackend, x: Float32Array, g: Geometry, grid: Gri
   return out;
 }
 
+/**
+ * The backend's oneDNN plan for `g`, when it has oneDNN, uses it for convolutions and oneDNN
+ * takes the geometry (no dilation, no negative bottom/right padding, nothing empty).
+ */
+function oneDnnPlan(backend: BlasBackend, g: Geometry): OneDnnConvolution | undefined {
+  const dnnl = backend.convolutions === "onednn" ? backend.oneDnn : undefined;
+  if (dnnl === undefined || g.dh !== 1 || g.dw !== 1) return undefined;
+  if (g.batch * g.outH * g.outW * g.outC * g.inC * g.fh * g.fw === 0) return undefined;
+  return dnnl.convolution(g);
+}
+
 /** y [batch*outH*outW, outC] = conv(x, w), written into `y`. */
 function convForward(
   backend: BlasBackend,
@@ -218,6 +230,11 @@ function convForward(
   if (rows === 0 || g.outC === 0) return;
   if (k === 0) {
     y.fill(0);
+    return;
+  }
+  const dnnl = oneDnnPlan(backend, g);
+  if (dnnl !== undefined) {
+    dnnl.forward(x, w, y);
     return;
   }
   const { blas } = backend;
@@ -339,8 +356,11 @@ export function conv2DBackpropFilter(args: BlasKernelArgs): tf.TensorInfo {
   const grid = gridOf(g);
   const xv = backend.f32(x);
   const dyv = backend.f32(dy);
+  const dnnl = oneDnnPlan(backend, g);
   if (rows === 0 || k === 0 || g.outC === 0) {
     dw.fill(0);
+  } else if (dnnl !== undefined) {
+    dnnl.backwardWeights(xv, dyv, dw);
   } else if (isPointwise(g)) {
     backend.blas.sgemm(true, false, k, g.outC, rows, 1, xv, k, dyv, g.outC, 0, dw, g.outC);
   } else if (grid !== undefined) {
@@ -421,8 +441,11 @@ export function conv2DBackpropInput(args: BlasKernelArgs): tf.TensorInfo {
   const wv = backend.f32(filter);
   const rows = g.batch * g.outH * g.outW;
   const k = g.fh * g.fw * g.inC;
+  const dnnl = oneDnnPlan(backend, g);
   if (rows === 0 || k === 0 || g.outC === 0) {
     dx.fill(0);
+  } else if (dnnl !== undefined) {
+    dnnl.backwardData(dyv, wv, dx);
   } else if (isPointwise(g)) {
     backend.blas.sgemm(false, true, rows, k, g.outC, 1, dyv, g.outC, wv, g.outC, 0, dx, k);
   } else if (g.sh === 1 && g.sw === 1) {

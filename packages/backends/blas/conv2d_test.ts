@@ -1,6 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { assertBothClose, ignoreBlas, onBoth, rng } from "./_test_util.ts";
+import {
+  assertBothClose,
+  ignoreBlas,
+  ignoreOneDnn,
+  onBoth,
+  rng,
+  withConvolutions,
+} from "./_test_util.ts";
+import type { BlasConvolutions } from "./backend.ts";
 
 type Pad = "same" | "valid" | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
@@ -57,70 +65,78 @@ const fixedCases: Case[] = [
   { x: [2, 30, 30, 70], filter: [3, 3, 70, 3], strides: 1, pad: "same", dilation: 1 },
 ];
 
-Deno.test({
-  name: "blas Conv2D and both gradients match the cpu backend on every path",
-  ignore: ignoreBlas,
-  fn: async () => {
-    for (const [i, c] of fixedCases.entries()) {
-      assertBothClose(await onBoth(() => convAndGrads(c, 10 + i)), 1e-4, describe(c));
-    }
-  },
-});
+// Each test runs on both convolution paths: oneDNN's kernels, and the GEMMs that serve where
+// oneDNN is not installed.
+for (const path of ["gemm", "onednn"] as BlasConvolutions[]) {
+  Deno.test({
+    name: `blas Conv2D and both gradients match the cpu backend on every path (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      withConvolutions(path, async () => {
+        for (const [i, c] of fixedCases.entries()) {
+          assertBothClose(await onBoth(() => convAndGrads(c, 10 + i)), 1e-4, describe(c));
+        }
+      }),
+  });
 
-Deno.test({
-  name: "blas Conv2D and both gradients match the cpu backend on random shapes",
-  ignore: ignoreBlas,
-  fn: async () => {
-    const pick = rng(7);
-    const channels = [1, 2, 3, 16, 21, 32, 40, 64, 66];
-    for (let i = 0; i < 24; i++) {
-      const size = 1 + pick(3) * 2;
-      const strides = 1 + pick(2);
-      const dilation = strides === 1 && pick(4) === 0 ? 2 : 1;
-      const pads: Pad[] = ["same", "valid", pick(3)];
-      const window = (size - 1) * dilation + 1;
-      const c: Case = {
-        x: [1 + pick(3), window + pick(8), window + pick(8), channels[pick(channels.length)]],
-        filter: [size, size, 0, 1 + pick(9)],
-        strides,
-        pad: pads[pick(3)],
-        dilation,
-      };
-      c.filter[2] = c.x[3];
-      assertBothClose(await onBoth(() => convAndGrads(c, 100 + i)), 1e-4, describe(c));
-    }
-  },
-});
+  Deno.test({
+    name: `blas Conv2D and both gradients match the cpu backend on random shapes (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      withConvolutions(path, async () => {
+        const pick = rng(7);
+        const channels = [1, 2, 3, 16, 21, 32, 40, 64, 66];
+        for (let i = 0; i < 24; i++) {
+          const size = 1 + pick(3) * 2;
+          const strides = 1 + pick(2);
+          const dilation = strides === 1 && pick(4) === 0 ? 2 : 1;
+          const pads: Pad[] = ["same", "valid", pick(3)];
+          const window = (size - 1) * dilation + 1;
+          const c: Case = {
+            x: [1 + pick(3), window + pick(8), window + pick(8), channels[pick(channels.length)]],
+            filter: [size, size, 0, 1 + pick(9)],
+            strides,
+            pad: pads[pick(3)],
+            dilation,
+          };
+          c.filter[2] = c.x[3];
+          assertBothClose(await onBoth(() => convAndGrads(c, 100 + i)), 1e-4, describe(c));
+        }
+      }),
+  });
 
-Deno.test({
-  name: "blas FusedConv2D with bias and activations matches the cpu backend, gradients too",
-  ignore: ignoreBlas,
-  fn: async () => {
-    for (const activation of ["linear", "relu", "elu"] as const) {
-      for (const [k, c] of [fixedCases[0], fixedCases[4], fixedCases[7]].entries()) {
-        const i = 10 * k + 1; // seeds must be nonzero: tfjs treats seed 0 as "unseeded"
-        const r = await onBoth(() => {
-          const x = tf.randomNormal(c.x, 0, 1, "float32", i) as tf.Tensor4D;
-          const w = tf.randomNormal(c.filter, 0, 1, "float32", i + 1) as tf.Tensor4D;
-          const b = tf.randomNormal([c.filter[3]], 0, 1, "float32", i + 2) as tf.Tensor1D;
-          const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
-            tf.fused.conv2d({
-              x: x as tf.Tensor4D,
-              filter: w as tf.Tensor4D,
-              strides: c.strides,
-              pad: c.pad as "same",
-              bias: b,
-              activation,
+  Deno.test({
+    name:
+      `blas FusedConv2D with bias and activations matches the cpu backend, gradients too (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      withConvolutions(path, async () => {
+        for (const activation of ["linear", "relu", "elu"] as const) {
+          for (const [k, c] of [fixedCases[0], fixedCases[4], fixedCases[7]].entries()) {
+            const i = 10 * k + 1; // seeds must be nonzero: tfjs treats seed 0 as "unseeded"
+            const r = await onBoth(() => {
+              const x = tf.randomNormal(c.x, 0, 1, "float32", i) as tf.Tensor4D;
+              const w = tf.randomNormal(c.filter, 0, 1, "float32", i + 1) as tf.Tensor4D;
+              const b = tf.randomNormal([c.filter[3]], 0, 1, "float32", i + 2) as tf.Tensor1D;
+              const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+                tf.fused.conv2d({
+                  x: x as tf.Tensor4D,
+                  filter: w as tf.Tensor4D,
+                  strides: c.strides,
+                  pad: c.pad as "same",
+                  bias: b,
+                  activation,
+                });
+              const y = f(x, w, b);
+              const r = tf.randomNormal(y.shape, 0, 1, "float32", i + 3);
+              return [y, ...tf.grads((x, w, b) => tf.sum(tf.mul(f(x, w, b), r)))([x, w, b])];
             });
-          const y = f(x, w, b);
-          const r = tf.randomNormal(y.shape, 0, 1, "float32", i + 3);
-          return [y, ...tf.grads((x, w, b) => tf.sum(tf.mul(f(x, w, b), r)))([x, w, b])];
-        });
-        assertBothClose(r, 1e-4, `${activation} ${describe(c)}`);
-      }
-    }
-  },
-});
+            assertBothClose(r, 1e-4, `${activation} ${describe(c)}`);
+          }
+        }
+      }),
+  });
+}
 
 Deno.test({
   name: "blas Conv2D falls back to the cpu kernel for NCHW and matches it",
