@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { openBlas } from "./ffi.ts";
 import { registerBlasBackend } from "../blas_backend.ts";
-import type { BlasBackend, BlasConvolutions } from "./backend.ts";
+import type { BlasBackend } from "./backend.ts";
 import { openOneDnn } from "./onednn.ts";
 
 function probe(): string | undefined {
@@ -36,28 +36,28 @@ function probeOneDnn(): string | undefined {
   }
 }
 
-/** Why the oneDNN convolution tests are skipped here, or undefined when oneDNN opens. */
+/** Why the oneDNN tests are skipped here, or undefined when oneDNN opens. */
 export const oneDnnMissing: string | undefined = ignoreBlas ? blasMissing : probeOneDnn();
 
-/** `ignore` value for tests of the oneDNN convolutions; logs the reason once when skipped. */
+/** `ignore` value for tests of the oneDNN paths; logs the reason once when skipped. */
 export const ignoreOneDnn: boolean = oneDnnMissing !== undefined;
-if (ignoreOneDnn) console.warn(`oneDNN convolution tests skipped: ${oneDnnMissing}`);
+if (ignoreOneDnn) console.warn(`oneDNN tests skipped: ${oneDnnMissing}`);
 
 tf.enableProdMode();
 if (!ignoreBlas) registerBlasBackend();
 
-/** Runs `f` with the blas backend's convolutions on `path`, then restores the setting. */
-export async function withConvolutions(
-  path: BlasConvolutions,
-  f: () => Promise<void>,
-): Promise<void> {
+/** The kernel paths of the blas backend: oneDNN, or its own (GEMMs and JavaScript loops). */
+export type KernelPath = "onednn" | "builtin";
+
+/** Runs `f` with the blas backend on kernel path `path`, then restores the setting. */
+export async function onPath(path: KernelPath, f: () => Promise<void>): Promise<void> {
   const backend = tf.findBackend("blas") as unknown as BlasBackend;
-  const before = backend.convolutions;
-  backend.convolutions = path;
+  const before = backend.useOneDnn;
+  backend.useOneDnn = path === "onednn";
   try {
     await f();
   } finally {
-    backend.convolutions = before;
+    backend.useOneDnn = before;
   }
 }
 

@@ -19,12 +19,9 @@ const MIN_POOLED_LENGTH = 4096;
 export interface BlasPoolOptions {
   /** Most bytes the buffer pool keeps for reuse (default 2 GiB). */
   poolBytes?: number;
-  /** oneDNN, opened, for the convolutions; without it they are GEMMs on the BLAS. */
+  /** oneDNN, opened, for convolutions and batch norm; without it: GEMMs and JavaScript. */
   oneDnn?: OneDnn;
 }
-
-/** Which library runs the convolutions: oneDNN's own kernels, or im2col/grid GEMMs. */
-export type BlasConvolutions = "onednn" | "gemm";
 
 /**
  * A `MathBackendCPU` whose heavy kernels call a system BLAS.
@@ -38,10 +35,13 @@ export type BlasConvolutions = "onednn" | "gemm";
 export class BlasBackend extends MathBackendCPU {
   /** The system BLAS the kernels call. */
   readonly blas: Blas;
-  /** oneDNN when it was opened; it runs the convolutions while `convolutions` is "onednn". */
+  /** oneDNN when it was opened. */
   readonly oneDnn: OneDnn | undefined;
-  /** Which library runs the convolutions (settable, e.g. to test both paths). */
-  convolutions: BlasConvolutions;
+  /**
+   * Whether the convolutions and batch norm run on oneDNN (when opened) rather than on the
+   * GEMM and JavaScript kernels; settable, e.g. to test both paths.
+   */
+  useOneDnn: boolean;
   readonly #pool = new Map<number, Float32Array[]>();
   readonly #maxPoolBytes: number;
   #pooledBytes = 0;
@@ -56,7 +56,7 @@ export class BlasBackend extends MathBackendCPU {
     super();
     this.blas = blas;
     this.oneDnn = options.oneDnn;
-    this.convolutions = options.oneDnn === undefined ? "gemm" : "onednn";
+    this.useOneDnn = options.oneDnn !== undefined;
     this.#maxPoolBytes = options.poolBytes ?? 2 ** 31;
   }
 
@@ -90,6 +90,11 @@ export class BlasBackend extends MathBackendCPU {
     }
     free.push(values);
     this.#pooledBytes += values.byteLength;
+  }
+
+  /** oneDNN when it is opened and in use, else undefined. */
+  get activeOneDnn(): OneDnn | undefined {
+    return this.useOneDnn ? this.oneDnn : undefined;
   }
 
   /** Bytes currently held by the pool for reuse. */

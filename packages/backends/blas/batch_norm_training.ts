@@ -2,7 +2,8 @@
  * The fused batch-norm training kernels of `@selfsup/encoders` (`batchNormTraining`) on the
  * blas backend: two passes over x forward (statistics, then normalise) and two backward
  * (two per-channel sums, then dx), where `tf.moments` + `tf.batchNorm` and their gradients
- * take about a dozen.
+ * take about a dozen. With oneDNN in use they are its batch-norm primitives (every core),
+ * except the backward pass when gradients flow into the mean or variance outputs.
  *
  * Loops run over blocks of rows one channel at a time, so each channel's sums and factors
  * stay in registers; sums are accumulated in float64, the forward ones shifted by the first
@@ -45,6 +46,20 @@ export function batchNormTraining(args: BlasKernelArgs): tf.TensorInfo[] {
   const epsilon = attrs.epsilon as number;
   const channels = gamma.length;
   const n = x.length / channels;
+  const dnnl = backend.activeOneDnn;
+  if (dnnl !== undefined && n > 0) {
+    const [y, mean, variance] = [
+      backend.alloc(x.length),
+      new Float32Array(channels),
+      new Float32Array(channels),
+    ];
+    dnnl.batchNorm(n, channels, epsilon).forward(x, gamma, beta, y, mean, variance);
+    return [
+      backend.output(y, inputs.x!.shape.slice()),
+      backend.output(mean, [channels]),
+      backend.output(variance, [channels]),
+    ];
+  }
 
   const sum = new Float64Array(channels);
   const sumSquares = new Float64Array(channels);
@@ -110,6 +125,33 @@ export function batchNormTrainingGrad(args: BlasKernelArgs): tf.TensorInfo[] {
   const epsilon = attrs.epsilon as number;
   const channels = gamma!.length;
   const n = x!.length / channels;
+  const dnnl = backend.activeOneDnn;
+  // oneDNN's backward has no terms for gradients flowing into the mean and variance outputs;
+  // in a batch-norm layer they only feed the moving averages, so those gradients are zero.
+  if (
+    dnnl !== undefined && n > 0 && dmean!.every((v) => v === 0) && dvariance!.every((v) => v === 0)
+  ) {
+    const [dx, dgamma, dbeta] = [
+      backend.alloc(x!.length),
+      new Float32Array(channels),
+      new Float32Array(channels),
+    ];
+    dnnl.batchNorm(n, channels, epsilon).backward(
+      x!,
+      dy!,
+      gamma!,
+      mean!,
+      variance!,
+      dx,
+      dgamma,
+      dbeta,
+    );
+    return [
+      backend.output(dx, inputs.x!.shape.slice()),
+      backend.output(dgamma, [channels]),
+      backend.output(dbeta, [channels]),
+    ];
+  }
 
   const sumDy = new Float64Array(channels);
   const sumDyXc = new Float64Array(channels);

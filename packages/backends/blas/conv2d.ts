@@ -207,11 +207,11 @@ function padToGrid(backend: BlasBackend, x: Float32Array, g: Geometry, grid: Gri
 }
 
 /**
- * The backend's oneDNN plan for `g`, when it has oneDNN, uses it for convolutions and oneDNN
+ * The backend's oneDNN plan for `g`, when it has oneDNN in use and oneDNN
  * takes the geometry (no dilation, no negative bottom/right padding, nothing empty).
  */
 function oneDnnPlan(backend: BlasBackend, g: Geometry): OneDnnConvolution | undefined {
-  const dnnl = backend.convolutions === "onednn" ? backend.oneDnn : undefined;
+  const dnnl = backend.activeOneDnn;
   if (dnnl === undefined || g.dh !== 1 || g.dw !== 1) return undefined;
   if (g.batch * g.outH * g.outW * g.outC * g.inC * g.fh * g.fw === 0) return undefined;
   return dnnl.convolution(g);

@@ -4,11 +4,11 @@ import {
   assertBothClose,
   ignoreBlas,
   ignoreOneDnn,
+  type KernelPath,
   onBoth,
+  onPath,
   rng,
-  withConvolutions,
 } from "./_test_util.ts";
-import type { BlasConvolutions } from "./backend.ts";
 
 type Pad = "same" | "valid" | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
@@ -67,12 +67,12 @@ const fixedCases: Case[] = [
 
 // Each test runs on both convolution paths: oneDNN's kernels, and the GEMMs that serve where
 // oneDNN is not installed.
-for (const path of ["gemm", "onednn"] as BlasConvolutions[]) {
+for (const path of ["builtin", "onednn"] as KernelPath[]) {
   Deno.test({
     name: `blas Conv2D and both gradients match the cpu backend on every path (${path})`,
     ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
     fn: () =>
-      withConvolutions(path, async () => {
+      onPath(path, async () => {
         for (const [i, c] of fixedCases.entries()) {
           assertBothClose(await onBoth(() => convAndGrads(c, 10 + i)), 1e-4, describe(c));
         }
@@ -83,7 +83,7 @@ for (const path of ["gemm", "onednn"] as BlasConvolutions[]) {
     name: `blas Conv2D and both gradients match the cpu backend on random shapes (${path})`,
     ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
     fn: () =>
-      withConvolutions(path, async () => {
+      onPath(path, async () => {
         const pick = rng(7);
         const channels = [1, 2, 3, 16, 21, 32, 40, 64, 66];
         for (let i = 0; i < 24; i++) {
@@ -110,7 +110,7 @@ for (const path of ["gemm", "onednn"] as BlasConvolutions[]) {
       `blas FusedConv2D with bias and activations matches the cpu backend, gradients too (${path})`,
     ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
     fn: () =>
-      withConvolutions(path, async () => {
+      onPath(path, async () => {
         for (const activation of ["linear", "relu", "elu"] as const) {
           for (const [k, c] of [fixedCases[0], fixedCases[4], fixedCases[7]].entries()) {
             const i = 10 * k + 1; // seeds must be nonzero: tfjs treats seed 0 as "unseeded"

@@ -1,8 +1,9 @@
 /**
- * Convolutions on oneDNN (Intel's deep-learning primitives library, `libdnnl.so.2`, the 2.x C
- * API) through Deno FFI: forward, input gradient and filter gradient of an NHWC float32
- * convolution as oneDNN's own jit kernels, which read and write NHWC directly (no im2col) and
- * use every core. The filter is reordered to and from the blocked layout oneDNN picks.
+ * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
+ * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
+ * of an NHWC float32 convolution, and batch-norm training forward and backward, as oneDNN's own
+ * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
+ * is reordered to and from the blocked layout oneDNN picks.
  *
  * Each distinct geometry gets a plan (descriptors, primitives, reorders) made once and kept.
  *
@@ -29,6 +30,16 @@ const ARG_WEIGHTS = 33;
 const ARG_DIFF_SRC = 129;
 const ARG_DIFF_DST = 145;
 const ARG_DIFF_WEIGHTS = 161;
+const ARG_MEAN = 49;
+const ARG_VARIANCE = 50;
+const ARG_SCALE = 51;
+const ARG_SHIFT = 52;
+const ARG_DIFF_SCALE = 255;
+const ARG_DIFF_SHIFT = 256;
+const TAG_A = 2;
+const BACKWARD = 128;
+const USE_SCALE = 0x8;
+const USE_SHIFT = 0x10;
 const STREAM_DEFAULT_FLAGS = 1;
 /** DNNL_MEMORY_ALLOCATE: the library allocates the buffer. */
 const ALLOCATE = 0xffffffffffffffffn;
@@ -68,6 +79,14 @@ const SYMBOLS = {
   },
   dnnl_convolution_backward_weights_desc_init: {
     parameters: ["buffer", "i32", "usize", "usize", "usize", "usize", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "usize", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "usize", "usize", "f32", "u32"],
     result: "i32",
   },
   dnnl_primitive_desc_create: {
@@ -117,6 +136,33 @@ export interface OneDnnConvolution {
   backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
 }
 
+/**
+ * Batch normalisation with batch statistics of a [rows, C] array (channels innermost); the
+ * per-channel arrays have C elements. All outputs are written in full.
+ */
+export interface OneDnnBatchNorm {
+  /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, with the biased variance. */
+  forward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+  ): void;
+  /** dx, dgamma, dbeta from dy (the mean and variance outputs' own gradients taken as 0). */
+  backward(
+    x: Float32Array,
+    dy: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
+}
+
 /** An opened oneDNN. */
 export interface OneDnn {
   /** The library file that was opened. */
@@ -126,6 +172,8 @@ export interface OneDnn {
    * take it (padding that would be negative on the bottom or right).
    */
   convolution(g: OneDnnConvGeometry): OneDnnConvolution | undefined;
+  /** The batch-norm plan for `rows` x `channels` data and `epsilon` (made once, cached). */
+  batchNorm(rows: number, channels: number, epsilon: number): OneDnnBatchNorm;
   /** Frees every plan, the stream and the engine and closes the library. */
   close(): void;
 }
@@ -408,8 +456,91 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     };
   };
 
+  const batchNormPlan = (rows: number, channels: number, epsilon: number): OneDnnBatchNorm => {
+    // As NHWC [rows, C, 1, 1]: oneDNN has jit kernels for that layout, only a slow generic
+    // one for plain 2-D "nc" data.
+    const data = memoryDesc([rows, channels, 1, 1], TAG_NHWC);
+    const perChannel = memoryDesc([channels], TAG_A);
+    const flags = USE_SCALE | USE_SHIFT;
+    const fwdDesc = new Uint8Array(OP_DESC_BYTES);
+    const bwdDesc = new Uint8Array(OP_DESC_BYTES);
+    keep.push(fwdDesc, bwdDesc);
+    check(
+      "batch_normalization_forward_desc_init",
+      s.dnnl_batch_normalization_forward_desc_init(fwdDesc, FORWARD_TRAINING, data, epsilon, flags),
+    );
+    const fwdPd = primitiveDesc(fwdDesc, 0n);
+    check(
+      "batch_normalization_backward_desc_init",
+      s.dnnl_batch_normalization_backward_desc_init(bwdDesc, BACKWARD, data, data, epsilon, flags),
+    );
+    const bwdPd = primitiveDesc(bwdDesc, fwdPd);
+    const fwd = primitive(fwdPd);
+    const bwd = primitive(bwdPd);
+    const [x, y, dy, dx] = [0, 1, 2, 3].map(() => memory(data, 0n));
+    const [mean, variance, scale, shift, dscale, dshift] = [0, 1, 2, 3, 4, 5].map(() =>
+      memory(perChannel, 0n)
+    );
+    const bind = (pairs: [bigint, Float32Array][]) => {
+      for (const [m, values] of pairs) setHandle(m, values);
+    };
+    return {
+      forward(xv, gamma, beta, yv, meanv, variancev) {
+        bind([[x!, xv], [scale!, gamma], [shift!, beta], [y!, yv], [mean!, meanv], [
+          variance!,
+          variancev,
+        ]]);
+        execute(fwd, [
+          [ARG_SRC, x!],
+          [ARG_SCALE, scale!],
+          [ARG_SHIFT, shift!],
+          [ARG_DST, y!],
+          [ARG_MEAN, mean!],
+          [ARG_VARIANCE, variance!],
+        ]);
+        check("stream_wait", s.dnnl_stream_wait(stream));
+      },
+      backward(xv, dyv, gamma, meanv, variancev, dxv, dgamma, dbeta) {
+        // oneDNN asks for the shift too, though the gradients do not read it: gamma stands in.
+        bind([
+          [x!, xv],
+          [dy!, dyv],
+          [scale!, gamma],
+          [shift!, gamma],
+          [mean!, meanv],
+          [variance!, variancev],
+          [dx!, dxv],
+          [dscale!, dgamma],
+          [dshift!, dbeta],
+        ]);
+        execute(bwd, [
+          [ARG_SRC, x!],
+          [ARG_DIFF_DST, dy!],
+          [ARG_SCALE, scale!],
+          [ARG_SHIFT, shift!],
+          [ARG_MEAN, mean!],
+          [ARG_VARIANCE, variance!],
+          [ARG_DIFF_SRC, dx!],
+          [ARG_DIFF_SCALE, dscale!],
+          [ARG_DIFF_SHIFT, dshift!],
+        ]);
+        check("stream_wait", s.dnnl_stream_wait(stream));
+      },
+    };
+  };
+  const batchNormPlans = new Map<string, OneDnnBatchNorm>();
+
   return {
     path,
+    batchNorm(rows, channels, epsilon) {
+      const key = `${rows},${channels},${epsilon}`;
+      let p = batchNormPlans.get(key);
+      if (p === undefined) {
+        p = batchNormPlan(rows, channels, epsilon);
+        batchNormPlans.set(key, p);
+      }
+      return p;
+    },
     convolution(g) {
       const key = [
         g.batch,
@@ -438,6 +569,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       }
       owned.length = 0;
       plans.clear();
+      batchNormPlans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();
