@@ -34,6 +34,7 @@ import { fusedBatchNorm } from "./blas/batch_norm.ts";
 import { batchNormTraining, batchNormTrainingGrad } from "./blas/batch_norm_training.ts";
 import { tile } from "./blas/tile.ts";
 import { slice } from "./blas/slice.ts";
+import { padV2 } from "./blas/pad.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -68,6 +69,7 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   Mean: mean,
   Tile: tile,
   Slice: slice,
+  PadV2: padV2,
 };
 
 /** Options for {@linkcode registerBlasBackend}. */

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { stopGradient } from "./_stop_gradient.ts";
 import { normalizeRows } from "./_normalize.ts";
 import {
   assertFinite,
@@ -101,9 +102,18 @@ export function ntXent(
     // The positive of anchor i is view i of the other half; both anchors of a pair share it.
     const [u1, u2] = tf.split(z, 2, 0); // [N, D] each
     const positive = tf.div(tf.sum(tf.mul(u1, u2), 1), temperature); // [N]
-    const perAnchor = tf.sub(tf.logSumExp(logits, 1), tf.concat([positive, positive])); // [2N]
+    const perAnchor = tf.sub(logSumExpRows(logits), tf.concat([positive, positive])); // [2N]
     return tf.mean(perAnchor) as tf.Scalar;
   });
+}
+
+// log(sum(exp(x))) of each row, shifted by the row maximum for stability. The shift cancels in
+// both the value and the gradient (softmax), so no gradient flows through the maximum;
+// tf.logSumExp lets one through, whose gradient costs an Equal mask and a multiply per step.
+function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
+  const rowMax = stopGradient(tf.max(x, 1, true)); // [M, 1]
+  const sum = tf.sum(tf.exp(tf.sub(x, rowMax)), 1); // [M]
+  return tf.add(tf.reshape(rowMax, [-1]), tf.log(sum));
 }
 
 // Row i of the result holds row i of the square matrix `x` [M, M] without x[i][i]. In row-major

@@ -203,8 +203,27 @@ function binary(run: Run, name: string) {
   };
 }
 
-/** The `Add` kernel. */
-export const add: (args: BlasKernelArgs) => tf.TensorInfo = binary(addRun, "Add");
+/** Below this many elements an add stays in JavaScript: oneDNN's call overhead would dominate. */
+const ONEDNN_MIN_ADD = 1 << 16;
+
+const addInJs = binary(addRun, "Add");
+
+/** The `Add` kernel: same-shape float32 adds of large tensors on oneDNN when in use. */
+export function add(args: BlasKernelArgs): tf.TensorInfo {
+  const { inputs, backend } = args;
+  const { a, b } = inputs;
+  const dnnl = backend.activeOneDnn;
+  const size = sizeOf(a.shape);
+  if (
+    dnnl === undefined || size < ONEDNN_MIN_ADD || !allFloat32(a, b) ||
+    !tf.util.arraysEqual(a.shape, b.shape)
+  ) {
+    return addInJs(args);
+  }
+  const out = backend.alloc(size);
+  dnnl.add(backend.f32(a), backend.f32(b), out);
+  return backend.output(out, a.shape.slice());
+}
 /** The `Sub` kernel. */
 export const sub: (args: BlasKernelArgs) => tf.TensorInfo = binary(subRun, "Sub");
 /** The `Multiply` kernel. */

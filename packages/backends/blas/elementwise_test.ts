@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { assertBothClose, ignoreBlas, onBoth } from "./_test_util.ts";
+import {
+  assertBothClose,
+  ignoreBlas,
+  ignoreOneDnn,
+  type KernelPath,
+  onBoth,
+  onPath,
+} from "./_test_util.ts";
 import { collapseBroadcast } from "./elementwise.ts";
 
 Deno.test("collapseBroadcast() merges dims that broadcast alike and drops size-1 dims", () => {
@@ -133,3 +140,33 @@ Deno.test({
     }
   },
 });
+
+for (const path of ["builtin", "onednn"] as KernelPath[]) {
+  Deno.test({
+    name: `blas Add of large same-shape tensors equals the cpu backend bit for bit (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      onPath(path, async () => {
+        // Above the size where oneDNN takes over; special values at the start.
+        const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3, 3.5];
+        const r = await onBoth(() => {
+          const a = tf.randomNormal([300, 257], 0, 1e3, "float32", 5).dataSync();
+          const b = tf.randomNormal([300, 257], 0, 1, "float32", 6).dataSync();
+          special.forEach((v, i) => {
+            a[i] = v;
+            b[i + 8] = v;
+            a[i + 16] = v;
+            b[i + 16] = special[(i + 3) % special.length]!;
+          });
+          return tf.add(tf.tensor2d(a, [300, 257]), tf.tensor2d(b, [300, 257]));
+        });
+        const [ours, theirs] = [r.blas[0]!, r.cpu[0]!];
+        const oursBits = new Uint32Array(ours.buffer);
+        const theirsBits = new Uint32Array(theirs.buffer);
+        const first = ours.findIndex((v, i) =>
+          !(Number.isNaN(v) && Number.isNaN(theirs[i])) && oursBits[i] !== theirsBits[i]
+        );
+        assert.equal(first, -1, `element ${first}: ${ours[first]} vs ${theirs[first]}`);
+      }),
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
  * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
- * of an NHWC float32 convolution, and batch-norm training forward and backward, as oneDNN's own
+ * of an NHWC float32 convolution, batch-norm training forward and backward, and large adds, as
+ * oneDNN's own
  * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
  * is reordered to and from the blocked layout oneDNN picks.
  *
@@ -37,6 +38,8 @@ const ARG_SHIFT = 52;
 const ARG_DIFF_SCALE = 255;
 const ARG_DIFF_SHIFT = 256;
 const TAG_A = 2;
+const BINARY_ADD = 131056;
+const ARG_SRC_1 = 2;
 const BACKWARD = 128;
 const USE_SCALE = 0x8;
 const USE_SHIFT = 0x10;
@@ -87,6 +90,10 @@ const SYMBOLS = {
   },
   dnnl_batch_normalization_backward_desc_init: {
     parameters: ["buffer", "i32", "usize", "usize", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_binary_desc_init: {
+    parameters: ["buffer", "i32", "usize", "usize", "usize"],
     result: "i32",
   },
   dnnl_primitive_desc_create: {
@@ -165,6 +172,8 @@ export interface OneDnnBatchNorm {
 
 /** An opened oneDNN. */
 export interface OneDnn {
+  /** out = a + b elementwise over `length` floats (exactly rounded, as in JavaScript). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** The library file that was opened. */
   path: string;
   /**
@@ -530,8 +539,33 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
   };
   const batchNormPlans = new Map<string, OneDnnBatchNorm>();
 
+  const addPlan = (length: number) => {
+    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
+    const desc = new Uint8Array(OP_DESC_BYTES);
+    keep.push(desc);
+    check("binary_desc_init", s.dnnl_binary_desc_init(desc, BINARY_ADD, data, data, data));
+    const add = primitive(primitiveDesc(desc, 0n));
+    const [a, b, sum] = [0, 1, 2].map(() => memory(data, 0n));
+    return (av: Float32Array, bv: Float32Array, out: Float32Array) => {
+      setHandle(a!, av);
+      setHandle(b!, bv);
+      setHandle(sum!, out);
+      execute(add, [[ARG_SRC, a!], [ARG_SRC_1, b!], [ARG_DST, sum!]]);
+      check("stream_wait", s.dnnl_stream_wait(stream));
+    };
+  };
+  const addPlans = new Map<number, ReturnType<typeof addPlan>>();
+
   return {
     path,
+    add(a, b, out) {
+      let p = addPlans.get(out.length);
+      if (p === undefined) {
+        p = addPlan(out.length);
+        addPlans.set(out.length, p);
+      }
+      p(a, b, out);
+    },
     batchNorm(rows, channels, epsilon) {
       const key = `${rows},${channels},${epsilon}`;
       let p = batchNormPlans.get(key);
@@ -570,6 +604,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       owned.length = 0;
       plans.clear();
       batchNormPlans.clear();
+      addPlans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();
