@@ -1,5 +1,4 @@
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient } from "./_stop_gradient.ts";
 import { normalizeRows } from "./_normalize.ts";
 import {
   assertFinite,
@@ -107,14 +106,20 @@ export function ntXent(
   });
 }
 
-// log(sum(exp(x))) of each row, shifted by the row maximum for stability. The shift cancels in
-// both the value and the gradient (softmax), so no gradient flows through the maximum;
-// tf.logSumExp lets one through, whose gradient costs an Equal mask and a multiply per step.
-function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
-  const rowMax = stopGradient(tf.max(x, 1, true)); // [M, 1]
-  const sum = tf.sum(tf.exp(tf.sub(x, rowMax)), 1); // [M]
-  return tf.add(tf.reshape(rowMax, [-1]), tf.log(sum));
-}
+// log(sum(exp(x))) of each row [M, K] -> [M], shifted by the row maximum for stability, with
+// its exact gradient dy * softmax(x) = dy * exp(x - lse). tf.logSumExp also differentiates
+// through the maximum (which cancels), at the cost of an Equal mask and a multiply per step.
+const logSumExpRows = tf.customGrad((x, save) => {
+  const rows = x as tf.Tensor2D;
+  const rowMax = tf.max(rows, 1, true); // [M, 1]
+  const lse = tf.add(rowMax, tf.log(tf.sum(tf.exp(tf.sub(rows, rowMax)), 1, true))); // [M, 1]
+  (save as tf.GradSaveFunc)([rows, lse]);
+  return {
+    value: tf.reshape(lse, [-1]),
+    gradFunc: (dy: tf.Tensor, [saved, savedLse]: tf.Tensor[]) =>
+      tf.mul(tf.reshape(dy, [-1, 1]), tf.exp(tf.sub(saved!, savedLse!))),
+  };
+}) as (x: tf.Tensor2D) => tf.Tensor1D;
 
 // Row i of the result holds row i of the square matrix `x` [M, M] without x[i][i]. In row-major
 // order the diagonal entries sit every M+1 places starting at 0, so dropping the first entry

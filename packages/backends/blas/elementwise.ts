@@ -203,8 +203,8 @@ function binary(run: Run, name: string) {
   };
 }
 
-/** Below this many elements an add stays in JavaScript: oneDNN's call overhead would dominate. */
-const ONEDNN_MIN_ADD = 1 << 16;
+/** Below this many elements a kernel stays in JavaScript: oneDNN's call overhead would dominate. */
+const ONEDNN_MIN_SIZE = 1 << 16;
 
 const addInJs = binary(addRun, "Add");
 
@@ -215,7 +215,7 @@ export function add(args: BlasKernelArgs): tf.TensorInfo {
   const dnnl = backend.activeOneDnn;
   const size = sizeOf(a.shape);
   if (
-    dnnl === undefined || size < ONEDNN_MIN_ADD || !allFloat32(a, b) ||
+    dnnl === undefined || size < ONEDNN_MIN_SIZE || !allFloat32(a, b) ||
     !tf.util.arraysEqual(a.shape, b.shape)
   ) {
     return addInJs(args);
@@ -340,7 +340,8 @@ export const exp: (args: BlasKernelArgs) => tf.TensorInfo = unary(expMap, "Exp")
 /**
  * The relu gradient `dy * step(x)` in one pass, on the bit patterns so that it has no
  * data-dependent branch: dy where x > 0, `dy * 0` (0, or NaN for an infinite or NaN dy) where
- * x <= 0, NaN where x is NaN; the same values as the two kernels it replaces.
+ * x <= 0, NaN where x is NaN; the same values as the two kernels it replaces. Large tensors go
+ * to oneDNN when it is in use, which gives dy (not NaN) where x is NaN.
  */
 export function reluGrad(args: BlasKernelArgs): tf.TensorInfo {
   const { inputs, backend } = args;
@@ -354,6 +355,13 @@ export function reluGrad(args: BlasKernelArgs): tf.TensorInfo {
   const dyv = backend.f32(dy);
   const xv = backend.f32(x);
   const out = backend.alloc(xv.length);
+  const dnnl = backend.activeOneDnn;
+  if (dnnl !== undefined && xv.length >= ONEDNN_MIN_SIZE) {
+    // Differs only where x is NaN (dy instead of NaN); the forward relu, which stays in
+    // JavaScript, has already put that NaN into the output and so into the loss.
+    dnnl.reluBackward(xv, dyv, out);
+    return backend.output(out, x.shape.slice());
+  }
   const xi = new Int32Array(xv.buffer, xv.byteOffset, xv.length);
   const gi = new Int32Array(dyv.buffer, dyv.byteOffset, dyv.length);
   const oi = new Int32Array(out.buffer, out.byteOffset, out.length);

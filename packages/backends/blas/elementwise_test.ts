@@ -170,3 +170,40 @@ for (const path of ["builtin", "onednn"] as KernelPath[]) {
       }),
   });
 }
+
+for (const path of ["builtin", "onednn"] as KernelPath[]) {
+  Deno.test({
+    name: `blas relu gradient of a large tensor equals dy * step(x) on cpu (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      onPath(path, async () => {
+        // Above the size where oneDNN takes over; every pair of special values at the start.
+        const special = [0, -0, 1e-40, -1e-40, Infinity, -Infinity, NaN, 3, -3];
+        const shape: [number, number] = [300, 257];
+        const data = (seed: number, pick: (i: number) => number) => {
+          const v = tf.randomNormal(shape, 0, 1, "float32", seed).dataSync() as Float32Array;
+          for (let i = 0; i < 81; i++) v[i] = pick(i);
+          return v;
+        };
+        const x = data(3, (i) => special[Math.floor(i / 9)]!);
+        const dy = data(4, (i) => special[i % 9]!);
+        const r = await onBoth(() =>
+          tf.grad((x: tf.Tensor) => tf.relu(x))(tf.tensor2d(x, shape), tf.tensor2d(dy, shape))
+        );
+        const [ours, theirs] = [r.blas[0]!, r.cpu[0]!];
+        const oursBits = new Uint32Array(ours.buffer);
+        const theirsBits = new Uint32Array(theirs.buffer);
+        const first = ours.findIndex((v, i) => {
+          // oneDNN passes dy where x is NaN; tfjs gives NaN there.
+          const expected = path === "onednn" && Number.isNaN(x[i]) ? dy[i]! : theirs[i]!;
+          if (Number.isNaN(expected)) return !Number.isNaN(v);
+          return expected === theirs[i] ? oursBits[i] !== theirsBits[i] : !Object.is(v, expected);
+        });
+        assert.equal(
+          first,
+          -1,
+          `x ${x[first]} dy ${dy[first]}: ${ours[first]} vs ${theirs[first]}`,
+        );
+      }),
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
  * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
- * of an NHWC float32 convolution, batch-norm training forward and backward, and large adds, as
+ * of an NHWC float32 convolution, batch-norm training forward and backward, large adds and the
+ * relu gradient, as
  * oneDNN's own
  * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
  * is reordered to and from the blocked layout oneDNN picks.
@@ -39,6 +40,7 @@ const ARG_DIFF_SCALE = 255;
 const ARG_DIFF_SHIFT = 256;
 const TAG_A = 2;
 const BINARY_ADD = 131056;
+const ELTWISE_RELU = 31;
 const ARG_SRC_1 = 2;
 const BACKWARD = 128;
 const USE_SCALE = 0x8;
@@ -90,6 +92,14 @@ const SYMBOLS = {
   },
   dnnl_batch_normalization_backward_desc_init: {
     parameters: ["buffer", "i32", "usize", "usize", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "usize", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "usize", "usize", "f32", "f32"],
     result: "i32",
   },
   dnnl_binary_desc_init: {
@@ -174,6 +184,11 @@ export interface OneDnnBatchNorm {
 export interface OneDnn {
   /** out = a + b elementwise over `length` floats (exactly rounded, as in JavaScript). */
   add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * The relu gradient: dx = dy where x > 0, dy * 0 where x <= 0, and (unlike tfjs's
+   * `dy * step(x)`, which gives NaN) dy where x is NaN.
+   */
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** The library file that was opened. */
   path: string;
   /**
@@ -556,6 +571,32 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
   };
   const addPlans = new Map<number, ReturnType<typeof addPlan>>();
 
+  const reluBackwardPlan = (length: number) => {
+    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
+    const fwdDesc = new Uint8Array(OP_DESC_BYTES);
+    const bwdDesc = new Uint8Array(OP_DESC_BYTES);
+    keep.push(fwdDesc, bwdDesc);
+    check(
+      "eltwise_forward_desc_init",
+      s.dnnl_eltwise_forward_desc_init(fwdDesc, FORWARD_TRAINING, ELTWISE_RELU, data, 0, 0),
+    );
+    check(
+      "eltwise_backward_desc_init",
+      s.dnnl_eltwise_backward_desc_init(bwdDesc, ELTWISE_RELU, data, data, 0, 0),
+    );
+    // The forward descriptor is only the backward one's required hint.
+    const bwd = primitive(primitiveDesc(bwdDesc, primitiveDesc(fwdDesc, 0n)));
+    const [x, dy, dx] = [0, 1, 2].map(() => memory(data, 0n));
+    return (xv: Float32Array, dyv: Float32Array, dxv: Float32Array) => {
+      setHandle(x!, xv);
+      setHandle(dy!, dyv);
+      setHandle(dx!, dxv);
+      execute(bwd, [[ARG_SRC, x!], [ARG_DIFF_DST, dy!], [ARG_DIFF_SRC, dx!]]);
+      check("stream_wait", s.dnnl_stream_wait(stream));
+    };
+  };
+  const reluBackwardPlans = new Map<number, ReturnType<typeof reluBackwardPlan>>();
+
   return {
     path,
     add(a, b, out) {
@@ -565,6 +606,14 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         addPlans.set(out.length, p);
       }
       p(a, b, out);
+    },
+    reluBackward(x, dy, dx) {
+      let p = reluBackwardPlans.get(x.length);
+      if (p === undefined) {
+        p = reluBackwardPlan(x.length);
+        reluBackwardPlans.set(x.length, p);
+      }
+      p(x, dy, dx);
     },
     batchNorm(rows, channels, epsilon) {
       const key = `${rows},${channels},${epsilon}`;
@@ -605,6 +654,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       plans.clear();
       batchNormPlans.clear();
       addPlans.clear();
+      reluBackwardPlans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();
