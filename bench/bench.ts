@@ -9,6 +9,7 @@
  * deno task bench --memory-steps 500 --backends blas   # flat tf.memory() and RSS
  * deno task bench --batch 16 --steps 1                # a quick smoke run
  * deno task bench --backends blas --batch-norm stock  # tf.layers.batchNormalization instead
+ * deno task bench --backends blas --no-onednn         # blas without oneDNN (GEMM convolutions)
  * ```
  *
  * Rows: `cpu-stock` is tfjs's cpu backend with tfjs's own batch-norm gradient, timed on one
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     batch: { type: "string" },
     "wasm-paths": { type: "string" },
     "batch-norm": { type: "string", default: "fused" },
+    "no-onednn": { type: "boolean", default: false },
   },
 });
 
@@ -130,7 +132,8 @@ async function activate(row: Row): Promise<string> {
     return "tfjs cpu kernels and batch-norm gradient";
   }
   tf.registerGradient(batchNormGradConfig);
-  return (await startBackend(row, { wasm: { wasmPaths: args["wasm-paths"] } })).reason;
+  const blas = { oneDnn: !args["no-onednn"] };
+  return (await startBackend(row, { wasm: { wasmPaths: args["wasm-paths"] }, blas })).reason;
 }
 
 interface Measurement {
