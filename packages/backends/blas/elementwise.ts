@@ -322,8 +322,27 @@ function unary(map: Map1, name: string) {
   };
 }
 
-/** The `Relu` kernel. */
-export const relu: (args: BlasKernelArgs) => tf.TensorInfo = unary(reluMap, "Relu");
+const reluInJs = unary(reluMap, "Relu");
+
+/**
+ * The `Relu` kernel: large float32 tensors on oneDNN when in use, unless they hold a NaN.
+ * oneDNN's relu maps NaN to 0, which would hide a diverging run from the loss, so a NaN input
+ * (found by BLAS's sum of absolute values, which is NaN exactly then) goes to JavaScript,
+ * which keeps NaN as tfjs does.
+ */
+export function relu(args: BlasKernelArgs): tf.TensorInfo {
+  const { inputs, backend } = args;
+  const { x } = inputs;
+  const dnnl = backend.activeOneDnn;
+  if (dnnl === undefined || x.dtype !== "float32" || sizeOf(x.shape) < ONEDNN_MIN_SIZE) {
+    return reluInJs(args);
+  }
+  const xv = backend.f32(x);
+  if (Number.isNaN(backend.blas.sasum(xv))) return reluInJs(args);
+  const out = backend.alloc(xv.length);
+  dnnl.relu(xv, out);
+  return backend.output(out, x.shape.slice());
+}
 /** The `Step` kernel (the relu gradient's mask). */
 export const step: (args: BlasKernelArgs) => tf.TensorInfo = unary(stepMap, "Step");
 /** The `Square` kernel. */

@@ -207,3 +207,29 @@ for (const path of ["builtin", "onednn"] as KernelPath[]) {
       }),
   });
 }
+
+for (const path of ["builtin", "onednn"] as KernelPath[]) {
+  Deno.test({
+    name: `blas Relu of large tensors equals the cpu backend, with and without NaN (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      onPath(path, async () => {
+        // Above the size where oneDNN takes over. Without a NaN the oneDNN relu runs; with one,
+        // JavaScript, so that the NaN survives as in tfjs.
+        for (const special of [[0, -0, 1e-40, -1e-40, Infinity, -Infinity, 3, -3], [NaN, -2, 2]]) {
+          const r = await onBoth(() => {
+            const x = tf.randomNormal([300, 257], 0, 1, "float32", 9).dataSync();
+            special.forEach((v, i) => x[i * 7] = v);
+            return tf.relu(tf.tensor2d(x, [300, 257]));
+          });
+          const [ours, theirs] = [r.blas[0]!, r.cpu[0]!];
+          const first = ours.findIndex((v, i) => !Object.is(v, theirs[i]));
+          assert.equal(
+            first,
+            -1,
+            `${special}: element ${first}: ${ours[first]} vs ${theirs[first]}`,
+          );
+        }
+      }),
+  });
+}

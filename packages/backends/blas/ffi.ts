@@ -47,6 +47,7 @@ const SYMBOLS = {
     ],
     result: "void",
   },
+  cblas_sasum: { parameters: ["i32", "buffer", "i32"], result: "f32" },
   // OpenBLAS only; Accelerate sizes its own thread pool.
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
 } as const;
@@ -86,6 +87,8 @@ export interface Blas {
     beta: number,
     y: Float32Array,
   ): void;
+  /** sum(|x[i]|): NaN when any element is NaN, infinite when any is infinite. */
+  sasum(x: Float32Array): number;
   /** Sets the BLAS thread count where the library allows it (OpenBLAS); else does nothing. */
   setThreads(threads: number): void;
   /** Closes the library; the object must not be used afterwards. */
@@ -130,7 +133,7 @@ function sleepIdleOpenBlasThreads(): void {
  * Opens a system CBLAS through Deno FFI.
  *
  * Tries `options.libraryPath` or else the platform's usual library names (see
- * {@linkcode defaultBlasCandidates}) and binds `cblas_sgemm`, `cblas_sgemv` and, on OpenBLAS,
+ * {@linkcode defaultBlasCandidates}) and binds `cblas_sgemm`, `cblas_sgemv`, `cblas_sasum` and, on OpenBLAS,
  * `openblas_set_num_threads`. With `--allow-env`, sets `OPENBLAS_THREAD_TIMEOUT=4` first
  * unless it is set, so idle OpenBLAS threads sleep instead of spinning.
  *
@@ -193,6 +196,9 @@ export function openBlas(options: OpenBlasOptions = {}): Blas {
       },
       sgemv(trans, m, n, alpha, a, lda, x, beta, y) {
         s.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
+      },
+      sasum(x) {
+        return s.cblas_sasum(x.length, x, 1);
       },
       setThreads(threads) {
         s.openblas_set_num_threads?.(threads);

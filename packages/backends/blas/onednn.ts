@@ -1,8 +1,8 @@
 /**
  * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
  * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
- * of an NHWC float32 convolution, batch-norm training forward and backward, large adds and the
- * relu gradient, as
+ * of an NHWC float32 convolution, batch-norm training forward and backward, large adds, relu
+ * and its gradient, as
  * oneDNN's own
  * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
  * is reordered to and from the blocked layout oneDNN picks.
@@ -19,6 +19,7 @@ const TAG_NHWC = 20;
 const TAG_HWIO = 30;
 const ENGINE_CPU = 1;
 const FORWARD_TRAINING = 64;
+const FORWARD_INFERENCE = 96;
 const CONVOLUTION_DIRECT = 1;
 const QUERY_SRC_MD = 129;
 const QUERY_DIFF_SRC_MD = 130;
@@ -184,6 +185,8 @@ export interface OneDnnBatchNorm {
 export interface OneDnn {
   /** out = a + b elementwise over `length` floats (exactly rounded, as in JavaScript). */
   add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** y = max(x, 0), except that NaN becomes 0 (callers must keep NaN inputs away). */
+  relu(x: Float32Array, y: Float32Array): void;
   /**
    * The relu gradient: dx = dy where x > 0, dy * 0 where x <= 0, and (unlike tfjs's
    * `dy * step(x)`, which gives NaN) dy where x is NaN.
@@ -597,6 +600,25 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
   };
   const reluBackwardPlans = new Map<number, ReturnType<typeof reluBackwardPlan>>();
 
+  const reluPlan = (length: number) => {
+    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
+    const desc = new Uint8Array(OP_DESC_BYTES);
+    keep.push(desc);
+    check(
+      "eltwise_forward_desc_init",
+      s.dnnl_eltwise_forward_desc_init(desc, FORWARD_INFERENCE, ELTWISE_RELU, data, 0, 0),
+    );
+    const fwd = primitive(primitiveDesc(desc, 0n));
+    const [x, y] = [0, 1].map(() => memory(data, 0n));
+    return (xv: Float32Array, yv: Float32Array) => {
+      setHandle(x!, xv);
+      setHandle(y!, yv);
+      execute(fwd, [[ARG_SRC, x!], [ARG_DST, y!]]);
+      check("stream_wait", s.dnnl_stream_wait(stream));
+    };
+  };
+  const reluPlans = new Map<number, ReturnType<typeof reluPlan>>();
+
   return {
     path,
     add(a, b, out) {
@@ -606,6 +628,14 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         addPlans.set(out.length, p);
       }
       p(a, b, out);
+    },
+    relu(x, y) {
+      let p = reluPlans.get(x.length);
+      if (p === undefined) {
+        p = reluPlan(x.length);
+        reluPlans.set(x.length, p);
+      }
+      p(x, y);
     },
     reluBackward(x, dy, dx) {
       let p = reluBackwardPlans.get(x.length);
@@ -655,6 +685,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       batchNormPlans.clear();
       addPlans.clear();
       reluBackwardPlans.clear();
+      reluPlans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();
