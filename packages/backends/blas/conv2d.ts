@@ -17,28 +17,15 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BlasBackend } from "./backend.ts";
 import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
-import type { OneDnnConvolution } from "./onednn.ts";
+import type { OneDnnConvGeometry, OneDnnConvolution } from "./onednn.ts";
 
 /** Target size (floats) of one im2col chunk: about 1 MiB, so a chunk stays in cache. */
 const CHUNK_FLOATS = 1 << 18;
 
-/** Where every output pixel reads its input window. */
-interface Geometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  fh: number;
-  fw: number;
-  sh: number;
-  sw: number;
+/** Where every output pixel reads its input window: oneDNN's geometry plus dilations. */
+interface Geometry extends OneDnnConvGeometry {
   dh: number;
   dw: number;
-  top: number;
-  left: number;
 }
 
 function geometryOf(info: tf.backend_util.Conv2DInfo): Geometry {

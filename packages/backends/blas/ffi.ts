@@ -5,6 +5,8 @@
  * @module
  */
 
+import { openFirst } from "./_dlopen.ts";
+
 /** CBLAS enum values (cblas.h): row-major storage and the transpose flags. */
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
@@ -154,62 +156,43 @@ function sleepIdleOpenBlasThreads(): void {
  */
 export function openBlas(options: OpenBlasOptions = {}): Blas {
   const os = Deno.build.os;
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    throw new Error(
-      "The blas backend loads a native BLAS library and needs FFI permission: " +
-        "run Deno with --allow-ffi (or --allow-all)",
-    );
-  }
-  sleepIdleOpenBlasThreads();
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") sleepIdleOpenBlasThreads();
   const candidates = options.libraryPath !== undefined
     ? [options.libraryPath]
     : defaultBlasCandidates(os);
-  const failures: string[] = [];
-  for (const path of candidates) {
-    let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
-    try {
-      lib = Deno.dlopen(path, SYMBOLS);
-    } catch (error) {
-      failures.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    const s = lib.symbols;
-    return {
-      path,
-      sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-        s.cblas_sgemm(
-          ROW_MAJOR,
-          transA ? TRANS : NO_TRANS,
-          transB ? TRANS : NO_TRANS,
-          m,
-          n,
-          k,
-          alpha,
-          a,
-          lda,
-          b,
-          ldb,
-          beta,
-          c,
-          ldc,
-        );
-      },
-      sgemv(trans, m, n, alpha, a, lda, x, beta, y) {
-        s.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
-      },
-      sasum(x) {
-        return s.cblas_sasum(x.length, x, 1);
-      },
-      setThreads(threads) {
-        s.openblas_set_num_threads?.(threads);
-      },
-      close() {
-        lib.close();
-      },
-    };
-  }
-  throw new Error(
-    `Could not open a BLAS library for the blas backend (${failures.join("; ")}): ` +
-      installHint(os),
-  );
+  const { path, lib } = openFirst("a BLAS library", candidates, SYMBOLS, installHint(os));
+  const s = lib.symbols;
+  return {
+    path,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      s.cblas_sgemm(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        c,
+        ldc,
+      );
+    },
+    sgemv(trans, m, n, alpha, a, lda, x, beta, y) {
+      s.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
+    },
+    sasum(x) {
+      return s.cblas_sasum(x.length, x, 1);
+    },
+    setThreads(threads) {
+      s.openblas_set_num_threads?.(threads);
+    },
+    close() {
+      lib.close();
+    },
+  };
 }

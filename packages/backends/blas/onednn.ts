@@ -12,6 +12,8 @@
  * @module
  */
 
+import { openFirst } from "./_dlopen.ts";
+
 // Values from oneDNN 2.x's dnnl_types.h.
 const F32 = 3;
 const TAG_ANY = 1;
@@ -227,27 +229,22 @@ export function defaultOneDnnCandidates(os: string = Deno.build.os): string[] {
  * ```
  */
 export function openOneDnn(options: { libraryPath?: string } = {}): OneDnn {
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    throw new Error("oneDNN needs FFI permission: run Deno with --allow-ffi (or --allow-all)");
-  }
   const candidates = options.libraryPath !== undefined
     ? [options.libraryPath]
     : defaultOneDnnCandidates();
-  const failures: string[] = [];
-  for (const path of candidates) {
-    let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
-    try {
-      lib = Deno.dlopen(path, SYMBOLS);
-    } catch (error) {
-      failures.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    return openedOneDnn(path, lib);
-  }
-  throw new Error(
-    `Could not open oneDNN (${failures.join("; ")}): install it (Debian/Ubuntu: ` +
-      "`apt-get install libdnnl2`) or pass its path",
+  const { path, lib } = openFirst(
+    "oneDNN",
+    candidates,
+    SYMBOLS,
+    "install it (Debian/Ubuntu: `apt-get install libdnnl2`) or pass its path",
   );
+  return openedOneDnn(path, lib);
+}
+
+/** The plan under `key`, made by `make` on first use. */
+function cached<K, P>(plans: Map<K, P>, key: K, make: () => P): P {
+  if (!plans.has(key)) plans.set(key, make());
+  return plans.get(key)!;
 }
 
 function check(name: string, status: number): void {
@@ -622,57 +619,22 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
   return {
     path,
     add(a, b, out) {
-      let p = addPlans.get(out.length);
-      if (p === undefined) {
-        p = addPlan(out.length);
-        addPlans.set(out.length, p);
-      }
-      p(a, b, out);
+      cached(addPlans, out.length, () => addPlan(out.length))(a, b, out);
     },
     relu(x, y) {
-      let p = reluPlans.get(x.length);
-      if (p === undefined) {
-        p = reluPlan(x.length);
-        reluPlans.set(x.length, p);
-      }
-      p(x, y);
+      cached(reluPlans, x.length, () => reluPlan(x.length))(x, y);
     },
     reluBackward(x, dy, dx) {
-      let p = reluBackwardPlans.get(x.length);
-      if (p === undefined) {
-        p = reluBackwardPlan(x.length);
-        reluBackwardPlans.set(x.length, p);
-      }
-      p(x, dy, dx);
+      cached(reluBackwardPlans, x.length, () => reluBackwardPlan(x.length))(x, dy, dx);
     },
     batchNorm(rows, channels, epsilon) {
       const key = `${rows},${channels},${epsilon}`;
-      let p = batchNormPlans.get(key);
-      if (p === undefined) {
-        p = batchNormPlan(rows, channels, epsilon);
-        batchNormPlans.set(key, p);
-      }
-      return p;
+      return cached(batchNormPlans, key, () => batchNormPlan(rows, channels, epsilon));
     },
     convolution(g) {
-      const key = [
-        g.batch,
-        g.inH,
-        g.inW,
-        g.inC,
-        g.outH,
-        g.outW,
-        g.outC,
-        g.fh,
-        g.fw,
-        g.sh,
-        g.sw,
-        g.top,
-        g.left,
-      ]
-        .join(",");
-      if (!plans.has(key)) plans.set(key, plan(g));
-      return plans.get(key);
+      const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
+      const key = [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left].join(",");
+      return cached(plans, key, () => plan(g));
     },
     close() {
       for (const { kind, handle } of owned.reverse()) {
