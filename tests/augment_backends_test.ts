@@ -1,6 +1,7 @@
 // @selfsup/augment on other backends than cpu, whose views must match the cpu backend's for the
-// same seed: wasm takes the code paths for backends that broadcast and gather natively (small
-// per-image tensors, gathers instead of slices); blas runs the blur's matrix products in BLAS.
+// same seed: wasm and blas take the code paths for backends that broadcast and gather natively
+// (small per-image tensors, gathers instead of slices); blas also runs the blur's matrix
+// products in BLAS.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { byolViews, randomColorJitter, simclrViews } from "../packages/augment/mod.ts";

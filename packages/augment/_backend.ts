@@ -1,13 +1,11 @@
 // Which kind of backend is active, for the two places where the best batched formulation
-// differs. TensorFlow.js's cpu backend (and the blas backend, which reuses its kernels) runs
-// broadcasting binary ops, gather, transpose and strided slices through a generic per-element
-// index loop (20-50x slower than its same-shape and contiguous paths); wasm, webgl, webgpu
-// and tfjs-node do all of these natively.
+// differs. TensorFlow.js's stock cpu backend runs broadcasting binary ops, gather, transpose
+// and strided slices through a generic per-element index loop (20-50x slower than its
+// same-shape and contiguous paths); wasm, webgl, webgpu, tfjs-node and the blas backend of
+// @selfsup/backends (which has its own gather and broadcasting kernels) do all of these fast.
 import * as tf from "@tensorflow/tfjs";
 
-const CPU_KERNELS = new Set(["cpu", "blas"]);
-
-/** Whether the active backend runs tfjs's JavaScript cpu kernels. */
+/** Whether the active backend is tfjs's stock JavaScript cpu backend. */
 export function usesCpuKernels(): boolean {
-  return CPU_KERNELS.has(tf.getBackend());
+  return tf.getBackend() === "cpu";
 }

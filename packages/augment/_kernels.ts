@@ -7,7 +7,7 @@ import type { CropBox } from "./random_resized_crop.ts";
 
 // TensorFlow.js's cpu backend runs a binary op whose shapes need broadcasting (e.g. [N, 1, 1, 1]
 // against [N, H, W, C]) through a generic path about 50x slower than same-shape ops, and reduces
-// over non-innermost axes by transposing. So on the cpu-kernel backends per-image values are
+// over non-innermost axes by transposing. So on the stock cpu backend per-image values are
 // written out to full shape with TypedArray.fill (one native fill per image, no per-pixel
 // loop) and per-pixel values are spread over channels by concat; channel mixes are a multiply
 // by a [C] vector (which the fast path handles) plus an innermost sum. Other backends broadcast
@@ -173,7 +173,7 @@ const BLUR_MATRIX_BUDGET = 2 ** 24;
  * Blurs image i with a Gaussian of std `sigmas[i]` and reflect padding: a separable blur as two
  * batched matrix products with per-image banded matrices, vertical Kv [H, H] @ X [H, W C],
  * then horizontal X [H, W C] @ Kh (x) I_C [W C, W C]. One batched convolution per axis with no
- * transposes; on the cpu-kernel backends it is 10-20x faster than a depthwise convolution with
+ * transposes; on the stock cpu backend it is 10-20x faster than a depthwise convolution with
  * the batch folded into channels (whose transposes and padding dominate), and it is a GEMM
  * on every backend. Images go in chunks that keep the horizontal matrices within 64 MB.
  */

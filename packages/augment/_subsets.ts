@@ -1,4 +1,4 @@
-// Running kernels on only some images of a batch. On the cpu-kernel backends sub-batches are
+// Running kernels on only some images of a batch. On the stock cpu backend sub-batches are
 // cut out with slices of consecutive images and put back with one concat along the batch axis
 // (contiguous copies; their tf.gather is a per-element index loop, ~20x slower). Elsewhere
 // slices cost a kernel call each, so sub-batches are gathered and the batch order restored by

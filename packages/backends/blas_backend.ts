@@ -18,6 +18,8 @@ import {
   div,
   exp,
   maximum,
+  minimum,
+  mod,
   mul,
   neg,
   relu,
@@ -35,6 +37,7 @@ import { batchNormTraining, batchNormTrainingGrad } from "./blas/batch_norm_trai
 import { tile } from "./blas/tile.ts";
 import { slice } from "./blas/slice.ts";
 import { padV2 } from "./blas/pad.ts";
+import { gatherV2 } from "./blas/gather.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -58,6 +61,8 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   RealDiv: div,
   SquaredDifference: squaredDifference,
   Maximum: maximum,
+  Minimum: minimum,
+  Mod: mod,
   Relu: relu,
   Step: step,
   Square: square,
@@ -70,6 +75,7 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   Tile: tile,
   Slice: slice,
   PadV2: padV2,
+  GatherV2: gatherV2,
 };
 
 /** Options for {@linkcode registerBlasBackend}. */

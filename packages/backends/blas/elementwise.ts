@@ -115,6 +115,32 @@ const maximumRun: Run = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
   }
 };
 
+const minimumRun: Run = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
+  for (let r = 0; r < rows; r++, ai += ar, bi += br, o += n) {
+    if (as === 1 && bs === 1) {
+      for (let i = 0; i < n; i++) out[o + i] = Math.min(a[ai + i], b[bi + i]);
+    } else if (bs === 0) {
+      const y = b[bi];
+      for (let i = 0; i < n; i++) out[o + i] = Math.min(a[ai + i * as], y);
+    } else {
+      const x = a[ai];
+      for (let i = 0; i < n; i++) out[o + i] = Math.min(x, b[bi + i]);
+    }
+  }
+};
+
+/** tfjs's floor-style modulo: the remainder takes the divisor's sign. */
+function floorMod(x: number, y: number): number {
+  const rem = x % y;
+  return (x < 0 && y < 0) || (x >= 0 && y >= 0) ? rem : (rem + y) % y;
+}
+
+const modRun: Run = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
+  for (let r = 0; r < rows; r++, ai += ar, bi += br, o += n) {
+    for (let i = 0; i < n; i++) out[o + i] = floorMod(a[ai + i * as], b[bi + i * bs]);
+  }
+};
+
 /**
  * Collapses a broadcast into loops: dims where both operands step alike merge, size-1 dims
  * vanish. Returns the output dims with each operand's element strides (0 = broadcast).
@@ -237,6 +263,10 @@ export const squaredDifference: (args: BlasKernelArgs) => tf.TensorInfo = binary
 );
 /** The `Maximum` kernel. */
 export const maximum: (args: BlasKernelArgs) => tf.TensorInfo = binary(maximumRun, "Maximum");
+/** The `Minimum` kernel. */
+export const minimum: (args: BlasKernelArgs) => tf.TensorInfo = binary(minimumRun, "Minimum");
+/** The `Mod` kernel. */
+export const mod: (args: BlasKernelArgs) => tf.TensorInfo = binary(modRun, "Mod");
 
 /** out[i] = f(x[i]) over the whole array; `alpha` is Step's value for x <= 0. */
 type Map1 = (x: Float32Array, out: Float32Array, alpha: number) => void;

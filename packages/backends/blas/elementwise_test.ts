@@ -54,6 +54,8 @@ const binaryOps: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   div: tf.div,
   squaredDifference: tf.squaredDifference,
   maximum: tf.maximum,
+  minimum: tf.minimum,
+  mod: tf.mod,
 };
 
 Deno.test({
@@ -68,8 +70,9 @@ Deno.test({
           // Keep divisors away from 0 so finite values compare at float32 tolerance.
           const b = tf.add(tf.randomUniform(bShape, 0.5, 2, "float32", 200 + i), 0);
           const y = op(a, b);
-          // tfjs's own SquaredDifference and Maximum gradients do not reduce broadcast dims.
-          if (name === "squaredDifference" || name === "maximum") return [y];
+          // tfjs's own SquaredDifference, Maximum, Minimum and Mod gradients do not reduce
+          // broadcast dims.
+          if (["squaredDifference", "maximum", "minimum", "mod"].includes(name)) return [y];
           const w = tf.randomNormal(y.shape, 0, 1, "float32", 400 + i);
           return [y, ...tf.grads((a, b) => tf.sum(tf.mul(op(a, b), w)))([a, b])];
         });
@@ -233,3 +236,23 @@ for (const path of ["builtin", "onednn"] as KernelPath[]) {
       }),
   });
 }
+
+Deno.test({
+  name: "blas Minimum and Mod equal the cpu backend on signs, zeros, NaN and infinities",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const special = [0, -0, 2.5, -2.5, 7, -7, 0.75, Infinity, -Infinity, NaN];
+    const a = special.flatMap((x) => special.map(() => x));
+    const b = special.flatMap(() => special);
+    const r = await onBoth(() => {
+      const [ta, tb] = [tf.tensor1d(a), tf.tensor1d(b)];
+      // Broadcast too: each a against the scalar -2.5.
+      return [tf.minimum(ta, tb), tf.mod(ta, tb), tf.mod(ta, tf.scalar(-2.5))];
+    });
+    r.blas.forEach((v, k) =>
+      v.forEach((x, i) =>
+        assert.ok(Object.is(x, r.cpu[k]![i]), `output ${k} [${i}]: ${x} vs ${r.cpu[k]![i]}`)
+      )
+    );
+  },
+});
