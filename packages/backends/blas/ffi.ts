@@ -156,7 +156,7 @@ function sleepIdleOpenBlasThreads(): void {
  */
 export function openBlas(options: OpenBlasOptions = {}): Blas {
   const os = Deno.build.os;
-  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") sleepIdleOpenBlasThreads();
+  sleepIdleOpenBlasThreads();
   const candidates = options.libraryPath !== undefined
     ? [options.libraryPath]
     : defaultBlasCandidates(os);

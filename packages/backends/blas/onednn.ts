@@ -289,7 +289,19 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     keep.push(md);
     return addressOf(md);
   };
-  const primitiveDesc = (opDesc: Uint8Array, hint: bigint): bigint => {
+  /**
+   * The primitive descriptor of an operation that `describe` writes into a fresh operation
+   * descriptor (returning oneDNN's status), with `hint` the forward descriptor a backward
+   * operation needs (0n for none).
+   */
+  const primitiveDesc = (
+    name: string,
+    describe: (opDesc: Uint8Array) => number,
+    hint = 0n,
+  ): bigint => {
+    const opDesc = new Uint8Array(OP_DESC_BYTES);
+    keep.push(opDesc);
+    check(name, describe(opDesc));
     const pd = create(
       "primitive_desc_create",
       s.dnnl_primitive_desc_create(out, opDesc, 0n, engine, hint),
@@ -315,6 +327,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     });
     check("primitive_execute", s.dnnl_primitive_execute(p, stream, args.length, packed));
   };
+  const wait = () => check("stream_wait", s.dnnl_stream_wait(stream));
   const setHandle = (m: bigint, values: Float32Array): void => {
     check("memory_set_data_handle", s.dnnl_memory_set_data_handle(m, values));
   };
@@ -348,59 +361,53 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     const strides = dims(g.sh, g.sw);
     const padL = dims(g.top, g.left);
     const padR = dims(bottom, right);
-    const opDesc = () => {
-      const d = new Uint8Array(OP_DESC_BYTES);
-      keep.push(d);
-      return d;
-    };
-    const fwdDesc = opDesc();
-    check(
+    const fwdPd = primitiveDesc(
       "convolution_forward_desc_init",
-      s.dnnl_convolution_forward_desc_init(
-        fwdDesc,
-        FORWARD_TRAINING,
-        CONVOLUTION_DIRECT,
-        src,
-        anyFilter,
-        0n,
-        dst,
-        strides,
-        padL,
-        padR,
-      ),
+      (d) =>
+        s.dnnl_convolution_forward_desc_init(
+          d,
+          FORWARD_TRAINING,
+          CONVOLUTION_DIRECT,
+          src,
+          anyFilter,
+          0n,
+          dst,
+          strides,
+          padL,
+          padR,
+        ),
     );
-    const fwdPd = primitiveDesc(fwdDesc, 0n);
-    const dataDesc = opDesc();
-    check(
+    const dataPd = primitiveDesc(
       "convolution_backward_data_desc_init",
-      s.dnnl_convolution_backward_data_desc_init(
-        dataDesc,
-        CONVOLUTION_DIRECT,
-        src,
-        anyFilter,
-        dst,
-        strides,
-        padL,
-        padR,
-      ),
+      (d) =>
+        s.dnnl_convolution_backward_data_desc_init(
+          d,
+          CONVOLUTION_DIRECT,
+          src,
+          anyFilter,
+          dst,
+          strides,
+          padL,
+          padR,
+        ),
+      fwdPd,
     );
-    const dataPd = primitiveDesc(dataDesc, fwdPd);
-    const weightsDesc = opDesc();
-    check(
+    const weightsPd = primitiveDesc(
       "convolution_backward_weights_desc_init",
-      s.dnnl_convolution_backward_weights_desc_init(
-        weightsDesc,
-        CONVOLUTION_DIRECT,
-        src,
-        anyFilter,
-        0n,
-        dst,
-        strides,
-        padL,
-        padR,
-      ),
+      (d) =>
+        s.dnnl_convolution_backward_weights_desc_init(
+          d,
+          CONVOLUTION_DIRECT,
+          src,
+          anyFilter,
+          0n,
+          dst,
+          strides,
+          padL,
+          padR,
+        ),
+      fwdPd,
     );
-    const weightsPd = primitiveDesc(weightsDesc, fwdPd);
     // NHWC was asked for explicitly, so src/dst memories can wrap the tensors as they are.
     for (
       const [pd, query] of [
@@ -442,7 +449,6 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       filterMem,
       true,
     );
-    const wait = () => check("stream_wait", s.dnnl_stream_wait(stream));
     return {
       forward(x, w, y) {
         setHandle(srcMem, x);
@@ -486,19 +492,16 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     const data = memoryDesc([rows, channels, 1, 1], TAG_NHWC);
     const perChannel = memoryDesc([channels], TAG_A);
     const flags = USE_SCALE | USE_SHIFT;
-    const fwdDesc = new Uint8Array(OP_DESC_BYTES);
-    const bwdDesc = new Uint8Array(OP_DESC_BYTES);
-    keep.push(fwdDesc, bwdDesc);
-    check(
+    const fwdPd = primitiveDesc(
       "batch_normalization_forward_desc_init",
-      s.dnnl_batch_normalization_forward_desc_init(fwdDesc, FORWARD_TRAINING, data, epsilon, flags),
+      (d) =>
+        s.dnnl_batch_normalization_forward_desc_init(d, FORWARD_TRAINING, data, epsilon, flags),
     );
-    const fwdPd = primitiveDesc(fwdDesc, 0n);
-    check(
+    const bwdPd = primitiveDesc(
       "batch_normalization_backward_desc_init",
-      s.dnnl_batch_normalization_backward_desc_init(bwdDesc, BACKWARD, data, data, epsilon, flags),
+      (d) => s.dnnl_batch_normalization_backward_desc_init(d, BACKWARD, data, data, epsilon, flags),
+      fwdPd,
     );
-    const bwdPd = primitiveDesc(bwdDesc, fwdPd);
     const fwd = primitive(fwdPd);
     const bwd = primitive(bwdPd);
     const [x, y, dy, dx] = [0, 1, 2, 3].map(() => memory(data, 0n));
@@ -522,7 +525,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
           [ARG_MEAN, mean!],
           [ARG_VARIANCE, variance!],
         ]);
-        check("stream_wait", s.dnnl_stream_wait(stream));
+        wait();
       },
       backward(xv, dyv, gamma, meanv, variancev, dxv, dgamma, dbeta) {
         // oneDNN asks for the shift too, though the gradients do not read it: gamma stands in.
@@ -548,84 +551,63 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
           [ARG_DIFF_SCALE, dscale!],
           [ARG_DIFF_SHIFT, dshift!],
         ]);
-        check("stream_wait", s.dnnl_stream_wait(stream));
+        wait();
       },
     };
   };
   const batchNormPlans = new Map<string, OneDnnBatchNorm>();
 
-  const addPlan = (length: number) => {
+  /**
+   * A primitive over flat float32 arrays of `length` elements (described as NHWC
+   * [length, 1, 1, 1]); the function it returns binds its arrays to `args`, in order, and runs it.
+   */
+  const flatPrimitive = (
+    length: number,
+    makePd: (data: bigint) => bigint,
+    args: number[],
+  ): (...arrays: Float32Array[]) => void => {
     const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
-    const desc = new Uint8Array(OP_DESC_BYTES);
-    keep.push(desc);
-    check("binary_desc_init", s.dnnl_binary_desc_init(desc, BINARY_ADD, data, data, data));
-    const add = primitive(primitiveDesc(desc, 0n));
-    const [a, b, sum] = [0, 1, 2].map(() => memory(data, 0n));
-    return (av: Float32Array, bv: Float32Array, out: Float32Array) => {
-      setHandle(a!, av);
-      setHandle(b!, bv);
-      setHandle(sum!, out);
-      execute(add, [[ARG_SRC, a!], [ARG_SRC_1, b!], [ARG_DST, sum!]]);
-      check("stream_wait", s.dnnl_stream_wait(stream));
+    const p = primitive(makePd(data));
+    const memories = args.map(() => memory(data, 0n));
+    return (...arrays) => {
+      memories.forEach((m, i) => setHandle(m, arrays[i]!));
+      execute(p, args.map((arg, i) => [arg, memories[i]!]));
+      wait();
     };
   };
-  const addPlans = new Map<number, ReturnType<typeof addPlan>>();
-
-  const reluBackwardPlan = (length: number) => {
-    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
-    const fwdDesc = new Uint8Array(OP_DESC_BYTES);
-    const bwdDesc = new Uint8Array(OP_DESC_BYTES);
-    keep.push(fwdDesc, bwdDesc);
-    check(
-      "eltwise_forward_desc_init",
-      s.dnnl_eltwise_forward_desc_init(fwdDesc, FORWARD_TRAINING, ELTWISE_RELU, data, 0, 0),
+  const flatPlans = new Map<string, (...arrays: Float32Array[]) => void>();
+  const addPd = (data: bigint) =>
+    primitiveDesc(
+      "binary_desc_init",
+      (d) => s.dnnl_binary_desc_init(d, BINARY_ADD, data, data, data),
     );
-    check(
+  const reluPd = (data: bigint, prop = FORWARD_INFERENCE) =>
+    primitiveDesc(
+      "eltwise_forward_desc_init",
+      (d) => s.dnnl_eltwise_forward_desc_init(d, prop, ELTWISE_RELU, data, 0, 0),
+    );
+  const reluBackwardPd = (data: bigint) =>
+    primitiveDesc(
       "eltwise_backward_desc_init",
-      s.dnnl_eltwise_backward_desc_init(bwdDesc, ELTWISE_RELU, data, data, 0, 0),
+      (d) => s.dnnl_eltwise_backward_desc_init(d, ELTWISE_RELU, data, data, 0, 0),
+      // The forward descriptor is only the backward one's required hint.
+      reluPd(data, FORWARD_TRAINING),
     );
-    // The forward descriptor is only the backward one's required hint.
-    const bwd = primitive(primitiveDesc(bwdDesc, primitiveDesc(fwdDesc, 0n)));
-    const [x, dy, dx] = [0, 1, 2].map(() => memory(data, 0n));
-    return (xv: Float32Array, dyv: Float32Array, dxv: Float32Array) => {
-      setHandle(x!, xv);
-      setHandle(dy!, dyv);
-      setHandle(dx!, dxv);
-      execute(bwd, [[ARG_SRC, x!], [ARG_DIFF_DST, dy!], [ARG_DIFF_SRC, dx!]]);
-      check("stream_wait", s.dnnl_stream_wait(stream));
-    };
-  };
-  const reluBackwardPlans = new Map<number, ReturnType<typeof reluBackwardPlan>>();
-
-  const reluPlan = (length: number) => {
-    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
-    const desc = new Uint8Array(OP_DESC_BYTES);
-    keep.push(desc);
-    check(
-      "eltwise_forward_desc_init",
-      s.dnnl_eltwise_forward_desc_init(desc, FORWARD_INFERENCE, ELTWISE_RELU, data, 0, 0),
-    );
-    const fwd = primitive(primitiveDesc(desc, 0n));
-    const [x, y] = [0, 1].map(() => memory(data, 0n));
-    return (xv: Float32Array, yv: Float32Array) => {
-      setHandle(x!, xv);
-      setHandle(y!, yv);
-      execute(fwd, [[ARG_SRC, x!], [ARG_DST, y!]]);
-      check("stream_wait", s.dnnl_stream_wait(stream));
-    };
-  };
-  const reluPlans = new Map<number, ReturnType<typeof reluPlan>>();
 
   return {
     path,
     add(a, b, out) {
-      cached(addPlans, out.length, () => addPlan(out.length))(a, b, out);
+      const plan = () => flatPrimitive(out.length, addPd, [ARG_SRC, ARG_SRC_1, ARG_DST]);
+      cached(flatPlans, `add ${out.length}`, plan)(a, b, out);
     },
     relu(x, y) {
-      cached(reluPlans, x.length, () => reluPlan(x.length))(x, y);
+      const plan = () => flatPrimitive(x.length, reluPd, [ARG_SRC, ARG_DST]);
+      cached(flatPlans, `relu ${x.length}`, plan)(x, y);
     },
     reluBackward(x, dy, dx) {
-      cached(reluBackwardPlans, x.length, () => reluBackwardPlan(x.length))(x, dy, dx);
+      const args = [ARG_SRC, ARG_DIFF_DST, ARG_DIFF_SRC];
+      const plan = () => flatPrimitive(x.length, reluBackwardPd, args);
+      cached(flatPlans, `relu backward ${x.length}`, plan)(x, dy, dx);
     },
     batchNorm(rows, channels, epsilon) {
       const key = `${rows},${channels},${epsilon}`;
@@ -645,9 +627,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       owned.length = 0;
       plans.clear();
       batchNormPlans.clear();
-      addPlans.clear();
-      reluBackwardPlans.clear();
-      reluPlans.clear();
+      flatPlans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();
