@@ -11,7 +11,9 @@
  * `--batch` (images per view, default 128), `--seed` (default 1), `--steps`, `--warmup`,
  * `--threads` (BLAS threads), `--kernels` (time every kernel), `--stock-bn-grad` (keep tfjs's
  * batch-norm and mean gradients), `--batch-norm fused|stock` (the reference model's layer),
- * `--memory-every N` (print memory every N steps).
+ * `--memory-every N` (print memory every N steps), `--by-shape` (with `--kernels`: time each
+ * kernel per input shapes), `--no-onednn` (the blas backend without oneDNN), `--library` (a
+ * CBLAS library to open instead of OpenBLAS).
  *
  * Times are wall clock and, on Linux, process CPU time (all threads): on a machine shared with
  * other work the CPU figures are the steadier ones.
@@ -38,6 +40,9 @@ const { values } = parseArgs({
     "stock-bn-grad": { type: "boolean", default: false },
     "memory-every": { type: "string", default: "0" },
     "batch-norm": { type: "string", default: "fused" },
+    "by-shape": { type: "boolean", default: false },
+    "no-onednn": { type: "boolean", default: false },
+    library: { type: "string" },
   },
 });
 const steps = Number(values.steps);
@@ -45,7 +50,11 @@ const warmup = Number(values.warmup);
 const memoryEvery = Number(values["memory-every"]);
 
 tf.enableProdMode();
-registerBlasBackend({ threads: values.threads ? Number(values.threads) : undefined });
+registerBlasBackend({
+  threads: values.threads ? Number(values.threads) : undefined,
+  oneDnn: !values["no-onednn"],
+  libraryPath: values.library,
+});
 if (!values["stock-bn-grad"]) installBatchNormGradient();
 if (!(await tf.setBackend(values.backend!))) throw new Error(`backend ${values.backend} failed`);
 
@@ -74,6 +83,9 @@ const clock = makeClock();
 
 /** Kernel name -> [calls, total ms], filled by timing wrappers around the registered kernels. */
 const kernelTimes = new Map<string, [number, number]>();
+/** The input shapes of a kernel call, e.g. "[256x28x28x32, 3x3x32x32]". */
+const shapesOf = (inputs: tf.NamedTensorInfoMap) =>
+  `[${Object.values(inputs).map((t) => t?.shape.join("x") ?? "-").join(", ")}]`;
 let timing = false;
 if (values.kernels) {
   for (const config of tf.getKernelsForBackend(values.backend!)) {
@@ -85,10 +97,13 @@ if (values.kernels) {
         if (!timing) return inner(args);
         const t0 = clock.now();
         const out = inner(args);
-        const entry = kernelTimes.get(config.kernelName) ?? [0, 0];
+        const key = values["by-shape"]
+          ? `${config.kernelName} ${shapesOf(args.inputs)}`
+          : config.kernelName;
+        const entry = kernelTimes.get(key) ?? [0, 0];
         entry[0]++;
         entry[1] += clock.now() - t0;
-        kernelTimes.set(config.kernelName, entry);
+        kernelTimes.set(key, entry);
         return out;
       },
     });
@@ -149,7 +164,9 @@ if (values.kernels) {
   for (const [name, [calls, ms]] of rows) {
     if (ms / steps < 1) continue;
     console.log(
-      `  ${name.padEnd(24)} ${(ms / steps).toFixed(1).padStart(8)} ms/step ` +
+      `  ${name.padEnd(values["by-shape"] ? 64 : 24)} ${
+        (ms / steps).toFixed(1).padStart(8)
+      } ms/step ` +
         `${(calls / steps).toFixed(0).padStart(5)} calls/step ${(100 * ms / total).toFixed(1)}%`,
     );
   }

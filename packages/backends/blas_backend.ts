@@ -96,9 +96,9 @@ export interface BlasBackendOptions {
   /** tfjs backend priority (default 0: never chosen unless asked for by name). */
   priority?: number;
   /**
-   * oneDNN for the convolutions: `true` (default) opens it when installed (Debian/Ubuntu
-   * `libdnnl2`) and else keeps the GEMM convolutions; a path or file name opens that library
-   * and throws when it cannot; `false` never uses it.
+   * oneDNN for the convolutions, batch norm, large adds and relu: `true` (default) opens it
+   * when installed (Debian/Ubuntu `libdnnl2`) and else keeps the GEMM and JavaScript kernels;
+   * a path or file name opens that library and throws when it cannot; `false` never uses it.
    */
   oneDnn?: boolean | string;
 }
@@ -109,7 +109,7 @@ export interface BlasRegistration {
   name: string;
   /** The BLAS library file that was opened. */
   library: string;
-  /** The oneDNN library file that was opened for the convolutions, if any. */
+  /** The oneDNN library file that was opened, if any. */
   oneDnn: string | undefined;
 }
 
@@ -121,7 +121,7 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | undefined {
   try {
     return openOneDnn();
   } catch {
-    return undefined; // not installed: the GEMM convolutions serve
+    return undefined; // not installed: the GEMM and JavaScript kernels serve
   }
 }
 
@@ -130,8 +130,9 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | undefined {
  *
  * The backend derives from the cpu backend: it has every cpu kernel, and runs convolutions
  * (forward and both gradients, fused or not), matrix multiplications, batch norm and the hot
- * float32 elementwise and reduction kernels itself, with GEMMs on the system BLAS, convolutions
- * on oneDNN when it is installed, and outputs from a buffer pool. Anything those kernels do not
+ * float32 elementwise and reduction kernels itself, with GEMMs on the system BLAS, convolutions,
+ * batch norm, large adds and relu on oneDNN when it is installed, and outputs from a buffer
+ * pool. Anything those kernels do not
  * cover (NCHW, other dtypes, unusual broadcasts) runs the cpu kernel. The libraries are opened
  * here, so a missing library or permission fails now with a clear message. Registering again
  * returns the first registration (its options are ignored).

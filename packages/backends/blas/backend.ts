@@ -19,7 +19,7 @@ const MIN_POOLED_LENGTH = 4096;
 export interface BlasPoolOptions {
   /** Most bytes the buffer pool keeps for reuse (default 2 GiB). */
   poolBytes?: number;
-  /** oneDNN, opened, for convolutions and batch norm; without it: GEMMs and JavaScript. */
+  /** oneDNN, opened, for convolutions, batch norm, large adds and relu. */
   oneDnn?: OneDnn;
 }
 
@@ -38,8 +38,8 @@ export class BlasBackend extends MathBackendCPU {
   /** oneDNN when it was opened. */
   readonly oneDnn: OneDnn | undefined;
   /**
-   * Whether the convolutions and batch norm run on oneDNN (when opened) rather than on the
-   * GEMM and JavaScript kernels; settable, e.g. to test both paths.
+   * Whether the kernels oneDNN can take run on it (when opened) rather than on the GEMM and
+   * JavaScript kernels; settable, e.g. to test both paths.
    */
   useOneDnn: boolean;
   readonly #pool = new Map<number, Float32Array[]>();
