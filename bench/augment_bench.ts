@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { byolViews, simclrViews } from "../packages/augment/mod.ts";
+import { byolViews, simclrViews } from "../augment/mod.ts";
 
 tf.enableProdMode();
 
@@ -36,16 +36,16 @@ type StartBackend = (name: "cpu" | "blas") => Promise<{ name: string }>;
 
 /** startBackend from @selfsup/backends, when that package is there and exports it. */
 async function loadStartBackend(): Promise<StartBackend | string> {
-  const path = new URL("../packages/backends/mod.ts", import.meta.url);
+  const path = new URL("../backends/mod.ts", import.meta.url);
   try {
     await Deno.stat(path);
   } catch {
-    return "packages/backends/mod.ts is absent";
+    return "backends/mod.ts is absent";
   }
   const mod = await import(path.href) as { startBackend?: StartBackend };
   return typeof mod.startBackend === "function"
     ? mod.startBackend
-    : "packages/backends/mod.ts does not export startBackend";
+    : "backends/mod.ts does not export startBackend";
 }
 
 async function timeViews(

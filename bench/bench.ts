@@ -31,8 +31,8 @@ import {
   findTensorflowPackage,
   probeWebGpu,
   startBackend,
-} from "../packages/backends/mod.ts";
-import { openBlas } from "../packages/backends/blas/ffi.ts";
+} from "../backends/mod.ts";
+import { openBlas } from "../backends/blas/ffi.ts";
 import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
 
 type Row = "cpu-stock" | BackendName;

@@ -22,8 +22,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { registerBlasBackend } from "../packages/backends/blas_backend.ts";
-import { installBatchNormGradient } from "../packages/backends/batch_norm_gradient.ts";
+import { registerBlasBackend } from "../backends/blas_backend.ts";
+import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
 import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
 
 const { values } = parseArgs({

@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { openBlas } from "../packages/backends/blas/ffi.ts";
+import { openBlas } from "../backends/blas/ffi.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

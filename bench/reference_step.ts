@@ -11,8 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { ntXent } from "../packages/losses/mod.ts";
-import { batchNormalization, resNet18 } from "../packages/encoders/mod.ts";
+import { ntXent } from "../losses/mod.ts";
+import { batchNormalization, resNet18 } from "../encoders/mod.ts";
 
 /** Which encoder the reference step trains. */
 export type ReferenceEncoder = "reference" | "resnet18-small";

@@ -4,14 +4,14 @@
  * SimCLR views (small-image recipe for the 28x28 images), and one more row of BYOL pairs for
  * the colour image.
  *
- * Run: `deno task augment:preview [--out packages/augment/preview.png] [--seed 1]`
+ * Run: `deno task augment:preview [--out augment/preview.png] [--seed 1]`
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { encode } from "fast-png";
 import { parseArgs } from "node:util";
-import { byolViews, simclrViews, smallImageViews } from "../packages/augment/mod.ts";
+import { byolViews, simclrViews, smallImageViews } from "../augment/mod.ts";
 
 tf.enableProdMode();
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      out: { type: "string", default: "packages/augment/preview.png" },
+      out: { type: "string", default: "augment/preview.png" },
       seed: { type: "string", default: "1" },
     },
   });

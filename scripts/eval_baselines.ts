@@ -1,4 +1,4 @@
-// Baseline figures for packages/eval/README.md: the linear probe and the weighted kNN on
+// Baseline figures for eval/README.md: the linear probe and the weighted kNN on
 // Fashion-MNIST, with raw pixels and with a randomly initialised ResNet-18 (small stem) as
 // the features. Every learnt representation must beat these.
 //
@@ -8,9 +8,9 @@
 // --train / --test take balanced prefixes of the splits (the classes are interleaved).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type Dataset, selectImages } from "../packages/data/mod.ts";
-import { loadFashionMnist } from "../packages/data/files.ts";
-import { accuracy, extractFeatures, knnClassifier, linearProbe } from "../packages/eval/mod.ts";
+import { type Dataset, selectImages } from "../data/mod.ts";
+import { loadFashionMnist } from "../data/files.ts";
+import { accuracy, extractFeatures, knnClassifier, linearProbe } from "../eval/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -76,7 +76,7 @@ if (parts.includes("raw")) {
   await evaluate("raw pixels (784, scaled to [0, 1])", (ds) => extractFeatures((x) => x, ds));
 }
 if (parts.includes("resnet")) {
-  const { resNet } = await import("../packages/encoders/mod.ts");
+  const { resNet } = await import("../encoders/mod.ts");
   const width = Number(values.width);
   const model = resNet({
     depth: 18,
@@ -106,8 +106,8 @@ console.log(
 // Starts the requested backend: `@selfsup/backends`' startBackend when that package has its
 // entry point, else its blas backend alone, else tfjs's own backends.
 async function startBackend(name: string): Promise<string> {
-  const modUrl = new URL("../packages/backends/mod.ts", import.meta.url);
-  const blasUrl = new URL("../packages/backends/blas_backend.ts", import.meta.url);
+  const modUrl = new URL("../backends/mod.ts", import.meta.url);
+  const blasUrl = new URL("../backends/blas_backend.ts", import.meta.url);
   if (await exists(modUrl)) {
     const { startBackend } = await import(modUrl.href);
     const started = await startBackend(name);

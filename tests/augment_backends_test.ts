@@ -4,8 +4,8 @@
 // products in BLAS.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { byolViews, randomColorJitter, simclrViews } from "../packages/augment/mod.ts";
-import { startBackend } from "../packages/backends/mod.ts";
+import { byolViews, randomColorJitter, simclrViews } from "../augment/mod.ts";
+import { startBackend } from "../backends/mod.ts";
 
 tf.enableProdMode();
 

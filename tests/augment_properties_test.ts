@@ -21,8 +21,8 @@ import {
   simclrViews,
   smallImageViews,
   solarize,
-} from "../packages/augment/mod.ts";
-import { drawJitter } from "../packages/augment/_random_transforms.ts";
+} from "../augment/mod.ts";
+import { drawJitter } from "../augment/_random_transforms.ts";
 
 tf.enableProdMode();
 

@@ -10,7 +10,7 @@ import {
   randomSolarize,
   sampleCropBoxes,
   simclrViews,
-} from "../packages/augment/mod.ts";
+} from "../augment/mod.ts";
 
 tf.enableProdMode();
 

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { registerBlasBackend } from "../packages/backends/blas_backend.ts";
-import { installBatchNormGradient } from "../packages/backends/batch_norm_gradient.ts";
-import { ignoreBlas } from "../packages/backends/blas/_test_util.ts";
+import { registerBlasBackend } from "../backends/blas_backend.ts";
+import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
+import { ignoreBlas } from "../backends/blas/_test_util.ts";
 import { buildReferenceStep } from "../bench/reference_step.ts";
 
 Deno.test({

@@ -2,9 +2,9 @@
 // zero-setup fallback) with no system library.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { type BackendName, startBackend } from "../packages/backends/mod.ts";
-import { resNet, smallConvNet } from "../packages/encoders/mod.ts";
-import { ntXent } from "../packages/losses/mod.ts";
+import { type BackendName, startBackend } from "../backends/mod.ts";
+import { resNet, smallConvNet } from "../encoders/mod.ts";
+import { ntXent } from "../losses/mod.ts";
 
 tf.enableProdMode();
 

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { registerWasmBackend } from "../packages/backends/mod.ts";
+import { registerWasmBackend } from "../backends/mod.ts";
 import {
   type ConvCase,
   filterGradient,
@@ -11,7 +11,7 @@ import {
   inputGradient,
   maxRelativeError,
   values,
-} from "../packages/backends/_conv_reference_test_util.ts";
+} from "../backends/_conv_reference_test_util.ts";
 
 tf.enableProdMode();
 await registerWasmBackend();

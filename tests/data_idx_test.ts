@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { decodeIdx, encodeIdx } from "../packages/data/mod.ts";
+import { decodeIdx, encodeIdx } from "../data/mod.ts";
 
 Deno.test("decodeIdx(encodeIdx(x)) returns x for any uint8 array and shape", () => {
   fc.assert(

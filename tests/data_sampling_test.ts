@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { batches, fromArrays, labelledSubset, selectImages } from "../packages/data/mod.ts";
+import { batches, fromArrays, labelledSubset, selectImages } from "../data/mod.ts";
 
 const datasetArb = fc.record({
   n: fc.integer({ min: 0, max: 60 }),

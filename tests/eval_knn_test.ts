@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { knnClassifier } from "../packages/eval/mod.ts";
+import { knnClassifier } from "../eval/mod.ts";
 
 tf.enableProdMode();
 

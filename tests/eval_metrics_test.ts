@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { accuracy, confusionMatrix } from "../packages/eval/mod.ts";
+import { accuracy, confusionMatrix } from "../eval/mod.ts";
 
 Deno.test("confusionMatrix(): rows sum to class sizes and the trace over N is the accuracy", () => {
   fc.assert(

@@ -3,13 +3,13 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { loadModel, saveModel } from "../packages/encoders/model_files.ts";
+import { loadModel, saveModel } from "../encoders/model_files.ts";
 import {
   byolPredictor,
   headUpTo,
   linearClassifier,
   projectionHead,
-} from "../packages/heads/mod.ts";
+} from "../heads/mod.ts";
 
 tf.enableProdMode();
 
