@@ -30,4 +30,5 @@
 export * from "./cosine_momentum.ts";
 export * from "./lars.ts";
 export * from "./lr_scaling.ts";
+export * from "./set_learning_rate.ts";
 export * from "./warmup_cosine.ts";
