@@ -24,3 +24,4 @@
 export * from "./random.ts";
 export * from "./validate.ts";
 export * from "./layer_seed.ts";
+export * from "./tensor_records.ts";
