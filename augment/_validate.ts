@@ -39,6 +39,15 @@ export function checkUnitRange(images: tf.Tensor4D, where: string): void {
   }
 }
 
+/** Reads `options.checkValues` (default true); a non-boolean is a TypeError. */
+export function wantsValueCheck(options: { checkValues?: unknown }, where: string): boolean {
+  const value = options.checkValues ?? true;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${where}: checkValues must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** Checks that a seed is a safe integer. */
 export function checkSeed(seed: unknown, where: string): asserts seed is number {
   if (typeof seed !== "number") {

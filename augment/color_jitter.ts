@@ -6,7 +6,9 @@ import {
   checkSeed,
   checkStrengths,
   checkUnitRange,
+  wantsValueCheck,
 } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /** Strengths of the four colour-jitter components and how brightness is changed. */
 export interface ColorJitterStrengths {
@@ -26,7 +28,7 @@ export interface ColorJitterStrengths {
 }
 
 /** Options of {@linkcode randomColorJitter}. */
-export interface RandomColorJitterOptions extends Partial<ColorJitterStrengths> {
+export interface RandomColorJitterOptions extends Partial<ColorJitterStrengths>, ValueCheckOptions {
   /** Integer seed; the same seed gives the same jitter. */
   seed: number;
   /** Probability that an image is jittered at all, in [0, 1]. Default 0.8. */
@@ -78,6 +80,6 @@ export function randomColorJitter(
     hue: options.hue ?? 0.2,
     brightnessMode: options.brightnessMode,
   }, where);
-  checkUnitRange(images, where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return jitterImages(images, options.seed, p, strengths);
 }

@@ -1,6 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { flipImages } from "./_random_transforms.ts";
-import { checkImages, checkProbability, checkSeed } from "./_validate.ts";
+import {
+  checkImages,
+  checkProbability,
+  checkSeed,
+  checkUnitRange,
+  wantsValueCheck,
+} from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
  * Mirrors every image left-right (reverses the width axis).
@@ -28,7 +35,7 @@ export function flipLeftRight(images: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Options of {@linkcode randomFlip}. */
-export interface RandomFlipOptions {
+export interface RandomFlipOptions extends ValueCheckOptions {
   /** Integer seed; the same seed flips the same images. */
   seed: number;
   /** Probability that an image is flipped, in [0, 1]. Default 0.5. */
@@ -38,10 +45,10 @@ export interface RandomFlipOptions {
 /**
  * Mirrors each image left-right with probability `p`, drawn per image from `seed`.
  *
- * @param images Float32 `[N, H, W, C]` batch, C = 1 or 3.
- * @param options Seed and probability.
+ * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
+ * @param options Seed, probability and whether to check the values.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape or `p` outside [0, 1].
+ * @throws {RangeError} On a bad shape, values outside [0, 1] or `p` outside [0, 1].
  * @throws {TypeError} On arguments of the wrong type.
  *
  * @example p = 1 flips every image
@@ -61,5 +68,6 @@ export function randomFlip(images: tf.Tensor4D, options: RandomFlipOptions): tf.
   checkImages(images, where);
   checkSeed(options.seed, where);
   const p = checkProbability(options.p ?? 0.5, "p", where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return flipImages(images, options.seed, p);
 }

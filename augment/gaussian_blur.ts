@@ -8,7 +8,9 @@ import {
   checkProbability,
   checkSeed,
   checkUnitRange,
+  wantsValueCheck,
 } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
  * The default kernel radius, as google-research/simclr: kernel size = floor(H / 10), radius
@@ -31,7 +33,7 @@ function checkRadius(radius: unknown, h: number, w: number, where: string): numb
 }
 
 /** Options of {@linkcode gaussianBlur}. */
-export interface GaussianBlurOptions {
+export interface GaussianBlurOptions extends ValueCheckOptions {
   /** Kernel radius in pixels (2 radius + 1 taps). Default {@linkcode defaultBlurRadius}. */
   radius?: number;
 }
@@ -71,12 +73,12 @@ export function gaussianBlur(
   const [n, h, w] = images.shape;
   const s = checkPerImage(sigmas, n, "sigmas", where, Number.MIN_VALUE);
   const radius = checkRadius(options.radius, h, w, where);
-  checkUnitRange(images, where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return blurKernel(images, s, radius);
 }
 
 /** Options of {@linkcode randomGaussianBlur}. */
-export interface RandomGaussianBlurOptions {
+export interface RandomGaussianBlurOptions extends ValueCheckOptions {
   /** Integer seed; the same seed blurs the same images with the same sigmas. */
   seed: number;
   /** Probability that an image is blurred, in [0, 1]. Default 0.5 (SimCLR). */
@@ -121,6 +123,6 @@ export function randomGaussianBlur(
   const sigma = checkInterval(options.sigma ?? [0.1, 2], "sigma", where, 0, Infinity, true);
   const [, h, w] = images.shape;
   const radius = checkRadius(options.radius, h, w, where);
-  checkUnitRange(images, where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return blurImages(images, options.seed, p, sigma, radius);
 }

@@ -1,7 +1,14 @@
 import type * as tf from "@tensorflow/tfjs";
 import { grayKernel } from "./_kernels.ts";
 import { grayImages } from "./_random_transforms.ts";
-import { checkImages, checkProbability, checkSeed } from "./_validate.ts";
+import {
+  checkImages,
+  checkProbability,
+  checkSeed,
+  checkUnitRange,
+  wantsValueCheck,
+} from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
  * Converts colour images to grayscale, keeping three channels (SimCLR's colour dropping):
@@ -31,7 +38,7 @@ export function grayscale(images: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Options of {@linkcode randomGrayscale}. */
-export interface RandomGrayscaleOptions {
+export interface RandomGrayscaleOptions extends ValueCheckOptions {
   /** Integer seed; the same seed converts the same images. */
   seed: number;
   /** Probability that an image is converted, in [0, 1]. Default 0.2. */
@@ -42,9 +49,9 @@ export interface RandomGrayscaleOptions {
  * Converts each image to grayscale with probability `p` (SimCLR: 0.2), drawn per image.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed and probability.
+ * @param options Seed, probability and whether to check the values.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape or `p` outside [0, 1].
+ * @throws {RangeError} On a bad shape, values outside [0, 1] or `p` outside [0, 1].
  * @throws {TypeError} On arguments of the wrong type.
  *
  * @example
@@ -64,5 +71,6 @@ export function randomGrayscale(images: tf.Tensor4D, options: RandomGrayscaleOpt
   checkImages(images, where);
   checkSeed(options.seed, where);
   const p = checkProbability(options.p ?? 0.2, "p", where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return grayImages(images, options.seed, p);
 }

@@ -8,7 +8,9 @@ import {
   checkSeed,
   checkSize,
   checkUnitRange,
+  wantsValueCheck,
 } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /** A crop box in normalised coordinates `[y1, x1, y2, x2]`, as `tf.image.cropAndResize` takes. */
 export type CropBox = [number, number, number, number];
@@ -157,7 +159,7 @@ export function resizedCrop(
 }
 
 /** Options of {@linkcode randomResizedCrop}. */
-export interface RandomResizedCropOptions {
+export interface RandomResizedCropOptions extends ValueCheckOptions {
   /** Integer seed; the same seed gives the same crops. */
   seed: number;
   /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
@@ -207,6 +209,6 @@ export function randomResizedCrop(
     scale: options.scale,
     ratio: options.ratio,
   });
-  checkUnitRange(images, where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return cropKernel(images, boxes, outSize);
 }

@@ -7,7 +7,9 @@ import {
   checkProbability,
   checkSeed,
   checkUnitRange,
+  wantsValueCheck,
 } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
  * Solarizes images: every value x >= `threshold` becomes 1 - x (BYOL, Grill et al. 2020,
@@ -40,7 +42,7 @@ export function solarize(images: tf.Tensor4D, threshold = 0.5): tf.Tensor4D {
 }
 
 /** Options of {@linkcode randomSolarize}. */
-export interface RandomSolarizeOptions {
+export interface RandomSolarizeOptions extends ValueCheckOptions {
   /** Integer seed; the same seed solarizes the same images. */
   seed: number;
   /** Probability that an image is solarized, in [0, 1]. Default 0.2 (BYOL's second view). */
@@ -77,6 +79,6 @@ export function randomSolarize(images: tf.Tensor4D, options: RandomSolarizeOptio
   checkSeed(options.seed, where);
   const p = checkProbability(options.p ?? 0.2, "p", where);
   const threshold = checkNumber(options.threshold ?? 0.5, "threshold", where, 0, 1);
-  checkUnitRange(images, where);
+  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
   return solarizeImages(images, options.seed, p, threshold);
 }

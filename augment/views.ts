@@ -16,10 +16,12 @@ import {
   checkSize,
   checkStrengths,
   checkUnitRange,
+  wantsValueCheck,
 } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 import type { ColorJitterStrengths } from "./color_jitter.ts";
 import { defaultBlurRadius } from "./gaussian_blur.ts";
-import { sampleCropBoxes } from "./random_resized_crop.ts";
+import { type CropBox, sampleCropBoxes } from "./random_resized_crop.ts";
 
 /** The full recipe of one view: each step in the order the papers apply them. */
 export interface ViewRecipe {
@@ -44,14 +46,22 @@ export interface ViewRecipe {
 // Tags of the per-transform seed streams within one view.
 const CROP = 1, FLIP = 2, JITTER = 3, GRAY = 4, BLUR = 5, SOLARIZE = 6;
 
+/** Options of {@linkcode augmentView}. */
+export interface AugmentViewOptions extends ValueCheckOptions {
+  /** Integer seed of this view; each step draws from its own stream derived from it. */
+  seed: number;
+  /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
+  size?: number | [number, number];
+  /** The probabilities and strengths of every step. */
+  recipe: ViewRecipe;
+}
+
 /**
  * Makes one view of a batch: random resized crop to `size`, flip, colour jitter in random
  * order, grayscale, blur, solarize, each with its own per-image draws from `seed`.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param seed Integer seed of this view.
- * @param size Output size: an integer for a square or `[height, width]`.
- * @param recipe The probabilities and strengths of every step.
+ * @param options Seed, output size, recipe and whether to check the values.
  * @returns A new `[N, height, width, C]` tensor in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a bad size, a probability
  * outside [0, 1], a reversed range or a bad strength.
@@ -64,36 +74,51 @@ const CROP = 1, FLIP = 2, JITTER = 3, GRAY = 4, BLUR = 5, SOLARIZE = 6;
  * import assert from "node:assert/strict";
  *
  * const images = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
- * const view = augmentView(images, 42, 24, {
- *   scale: [0.2, 1], ratio: [3 / 4, 4 / 3], flip: 0.5,
- *   jitter: { brightness: 0, contrast: 0, saturation: 0, hue: 0 }, jitterP: 0,
- *   grayscale: 0, blur: 0, solarize: 0,
+ * const view = augmentView(images, {
+ *   seed: 42,
+ *   size: 24,
+ *   recipe: {
+ *     scale: [0.2, 1], ratio: [3 / 4, 4 / 3], flip: 0.5,
+ *     jitter: { brightness: 0, contrast: 0, saturation: 0, hue: 0 }, jitterP: 0,
+ *     grayscale: 0, blur: 0, solarize: 0,
+ *   },
  * });
  * assert.deepEqual(view.shape, [2, 24, 24, 1]);
  * tf.dispose([images, view]);
  * ```
  */
-export function augmentView(
-  images: tf.Tensor4D,
-  seed: number,
-  size: number | [number, number],
-  recipe: ViewRecipe,
-): tf.Tensor4D {
+export function augmentView(images: tf.Tensor4D, options: AugmentViewOptions): tf.Tensor4D {
   const where = "augmentView";
   checkImages(images, where);
-  checkSeed(seed, where);
-  const outSize = checkSize(size, where);
-  const r = checkRecipe(recipe, where);
-  // sampleCropBoxes validates scale and ratio.
+  checkSeed(options.seed, where);
+  const outSize = checkSize(options.size ?? [images.shape[1], images.shape[2]], where);
+  const recipe = checkRecipe(options.recipe, where);
+  const check = wantsValueCheck(options, where);
+  const boxes = cropBoxes(images, options.seed, recipe);
+  if (check) checkUnitRange(images, where);
+  return composeView(images, options.seed, outSize, recipe, boxes);
+}
+
+/** The view's crop boxes; sampleCropBoxes validates scale and ratio. */
+function cropBoxes(images: tf.Tensor4D, seed: number, r: ViewRecipe): CropBox[] {
   const [n, h, w] = images.shape;
-  const boxes = sampleCropBoxes(n, {
+  return sampleCropBoxes(n, {
     seed: deriveSeed(seed, CROP),
     height: h,
     width: w,
     scale: r.scale,
     ratio: r.ratio,
   });
-  checkUnitRange(images, where);
+}
+
+/** One view from checked arguments. */
+function composeView(
+  images: tf.Tensor4D,
+  seed: number,
+  outSize: [number, number],
+  r: ViewRecipe,
+  boxes: CropBox[],
+): tf.Tensor4D {
   return tf.tidy(() => {
     let x = cropKernel(images, boxes, outSize);
     x = flipImages(x, deriveSeed(seed, FLIP), r.flip);
@@ -186,7 +211,7 @@ export function byolRecipes(): [ViewRecipe, ViewRecipe] {
 }
 
 /** Options of {@linkcode simclrViews}. */
-export interface SimclrViewsOptions {
+export interface SimclrViewsOptions extends ValueCheckOptions {
   /** Integer seed; view v uses its own stream derived from (seed, v). */
   seed: number;
   /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
@@ -199,16 +224,20 @@ export interface SimclrViewsOptions {
 
 function viewPair(
   images: tf.Tensor4D,
-  seed: number,
-  size: number | [number, number] | undefined,
+  options: ValueCheckOptions & { seed: number; size?: number | [number, number] },
   recipes: [ViewRecipe, ViewRecipe],
   where: string,
 ): [tf.Tensor4D, tf.Tensor4D] {
   checkImages(images, where);
-  checkSeed(seed, where);
-  const outSize = checkSize(size ?? [images.shape[1], images.shape[2]], where);
-  const first = augmentView(images, deriveSeed(seed, 0), outSize, recipes[0]);
-  return [first, augmentView(images, deriveSeed(seed, 1), outSize, recipes[1])];
+  checkSeed(options.seed, where);
+  const outSize = checkSize(options.size ?? [images.shape[1], images.shape[2]], where);
+  const check = wantsValueCheck(options, where);
+  const seeds = [deriveSeed(options.seed, 0), deriveSeed(options.seed, 1)];
+  const boxes = recipes.map((r, v) => cropBoxes(images, seeds[v], r));
+  // One read-back for both views.
+  if (check) checkUnitRange(images, where);
+  const first = composeView(images, seeds[0], outSize, recipes[0], boxes[0]);
+  return [first, composeView(images, seeds[1], outSize, recipes[1], boxes[1])];
 }
 
 /**
@@ -218,7 +247,7 @@ function viewPair(
  * draws its own parameters from `seed`.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size, colour strength and blur.
+ * @param options Seed, output size, colour strength, blur and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
  * @throws {TypeError} On arguments of the wrong type.
@@ -242,11 +271,11 @@ export function simclrViews(
 ): [tf.Tensor4D, tf.Tensor4D] {
   const strength = checkNumber(options.strength ?? 1, "strength", "simclrViews", 0);
   const recipe = simclrRecipe(strength, options.blur ?? true);
-  return viewPair(images, options.seed, options.size, [recipe, recipe], "simclrViews");
+  return viewPair(images, options, [recipe, recipe], "simclrViews");
 }
 
 /** Options of {@linkcode byolViews}. */
-export interface ByolViewsOptions {
+export interface ByolViewsOptions extends ValueCheckOptions {
   /** Integer seed; view v uses its own stream derived from (seed, v). */
   seed: number;
   /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
@@ -260,7 +289,7 @@ export interface ByolViewsOptions {
  * solarized, the second blurred with p 0.1 and solarized with p 0.2.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed and output size.
+ * @param options Seed, output size and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a size < 1.
  * @throws {TypeError} On arguments of the wrong type.
@@ -281,11 +310,11 @@ export function byolViews(
   images: tf.Tensor4D,
   options: ByolViewsOptions,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  return viewPair(images, options.seed, options.size, byolRecipes(), "byolViews");
+  return viewPair(images, options, byolRecipes(), "byolViews");
 }
 
 /** Options of {@linkcode smallImageViews}. */
-export interface SmallImageViewsOptions {
+export interface SmallImageViewsOptions extends ValueCheckOptions {
   /** Integer seed; view v uses its own stream derived from (seed, v). */
   seed: number;
   /** Output size. Default: the input's size. */
@@ -301,7 +330,7 @@ export interface SmallImageViewsOptions {
  * (appendix B.9): the same crop, flip, jitter and grayscale, colour strength 0.5, no blur.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size, colour strength and blur.
+ * @param options Seed, output size, colour strength, blur and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
  * @throws {TypeError} On arguments of the wrong type.
@@ -324,5 +353,5 @@ export function smallImageViews(
 ): [tf.Tensor4D, tf.Tensor4D] {
   const strength = checkNumber(options.strength ?? 0.5, "strength", "smallImageViews", 0);
   const recipe = simclrRecipe(strength, options.blur ?? false);
-  return viewPair(images, options.seed, options.size, [recipe, recipe], "smallImageViews");
+  return viewPair(images, options, [recipe, recipe], "smallImageViews");
 }

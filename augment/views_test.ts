@@ -51,14 +51,18 @@ Deno.test("byolViews() differ in blur and solarization as BYOL's table 6", () =>
 
 Deno.test("augmentView() with every probability 0 and a full crop is the identity", () => {
   const images = randomBatch([2, 6, 6, 3], 3);
-  const view = augmentView(images, 1, 6, {
-    ...simclrRecipe(),
-    scale: [1, 1],
-    ratio: [1, 1],
-    flip: 0,
-    jitterP: 0,
-    grayscale: 0,
-    blur: 0,
+  const view = augmentView(images, {
+    seed: 1,
+    size: 6,
+    recipe: {
+      ...simclrRecipe(),
+      scale: [1, 1],
+      ratio: [1, 1],
+      flip: 0,
+      jitterP: 0,
+      grayscale: 0,
+      blur: 0,
+    },
   });
   assert.deepEqual(take(view), images.arraySync());
   images.dispose();
@@ -66,15 +70,19 @@ Deno.test("augmentView() with every probability 0 and a full crop is the identit
 
 Deno.test("augmentView() with p = 1 flip, grayscale and solarize applies all three", () => {
   const images = randomBatch([2, 5, 5, 3], 4);
-  const view = take(augmentView(images, 1, 5, {
-    ...simclrRecipe(),
-    scale: [1, 1],
-    ratio: [1, 1],
-    flip: 1,
-    jitterP: 0,
-    grayscale: 1,
-    blur: 0,
-    solarize: 1,
+  const view = take(augmentView(images, {
+    seed: 1,
+    size: 5,
+    recipe: {
+      ...simclrRecipe(),
+      scale: [1, 1],
+      ratio: [1, 1],
+      flip: 1,
+      jitterP: 0,
+      grayscale: 1,
+      blur: 0,
+      solarize: 1,
+    },
   }));
   const expected = images.arraySync().map((img) =>
     img.map((row) =>
@@ -100,7 +108,7 @@ Deno.test("the presets reject bad input with named errors", () => {
   assert.throws(() => simclrViews(images, { seed: 1, strength: -1 }), /strength/);
   assert.throws(() => byolViews(images, { seed: "1" as unknown as number }), TypeError);
   assert.throws(
-    () => augmentView(images, 1, 4, { ...simclrRecipe(), grayscale: 2 }),
+    () => augmentView(images, { seed: 1, recipe: { ...simclrRecipe(), grayscale: 2 } }),
     /grayscale must be in \[0, 1\], got 2/,
   );
   tf.dispose([images, twoChannels, ints, big]);

@@ -206,12 +206,16 @@ Deno.test("brightness and contrast of strength 0 are the identity", () => {
         const jitter = randomColorJitter(x, { seed: sd, ...zero, p: 1 });
         assert.deepEqual(Array.from(read(jitter)), original);
         // A view with no colour strength and whole-image crops only flips.
-        const view = augmentView(x, sd, [s.h, s.w], {
-          ...simclrRecipe(0, false),
-          scale: [1, 1],
-          ratio: [s.w / s.h, s.w / s.h],
-          flip: 0,
-          grayscale: 0,
+        const view = augmentView(x, {
+          seed: sd,
+          size: [s.h, s.w],
+          recipe: {
+            ...simclrRecipe(0, false),
+            scale: [1, 1],
+            ratio: [s.w / s.h, s.w / s.h],
+            flip: 0,
+            grayscale: 0,
+          },
         });
         const values = read(view);
         original.forEach((v, k) => assert.ok(Math.abs(values[k] - v) < 1e-5));
