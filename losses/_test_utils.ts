@@ -1,28 +1,25 @@
-// Helpers for this package's tests (not published): seeded random inputs, float64 finite
-// differences and tolerant comparisons.
+// Helpers for this package's tests (not published): seeded random inputs (from
+// @selfsup/internal's generator), float64 finite differences and tolerant comparisons.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
+import { Random } from "@selfsup/internal";
 
 /** A matrix as rows of float64 numbers. */
 export type Matrix = number[][];
 
-/** A seeded uniform generator on [0, 1) (mulberry32), so every test input is reproducible. */
-export function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded [rows, cols] matrix of standard normal numbers, scaled by `scale`. */
+export function randomMatrix(seed: number, rows: number, cols: number, scale = 1): Matrix {
+  const random = new Random(seed);
+  return Array.from(
+    { length: rows },
+    () => Array.from({ length: cols }, () => scale * random.normal()),
+  );
 }
 
-/** An [rows, cols] matrix of standard normal numbers (Box-Muller), scaled by `scale`. */
-export function randomMatrix(seed: number, rows: number, cols: number, scale = 1): Matrix {
-  const uniform = seededUniform(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * normal()));
+/** `n` seeded labels, uniform in [0, k). */
+export function randomLabels(seed: number, n: number, k: number): number[] {
+  const random = new Random(seed);
+  return Array.from({ length: n }, () => random.integer(k));
 }
 
 /**
@@ -99,4 +96,25 @@ export function assertMatricesClose(
 /** The largest absolute entry of the matrices. */
 export function maxAbs(...xs: Matrix[]): number {
   return Math.max(...xs.flat(2).map(Math.abs));
+}
+
+/** A call that must throw: the call, the exact error class and the exact message. */
+export type Rejection = [call: () => unknown, type: ErrorConstructor, message: string];
+
+/**
+ * Asserts every call throws an error of exactly that class with exactly that message; tensors
+ * made by the calls are tidied. Returns how many calls were checked.
+ */
+export function assertRejections(cases: Rejection[]): number {
+  for (const [call, type, message] of cases) {
+    tf.tidy(() => {
+      assert.throws(call, (e: unknown) => {
+        assert.ok(e instanceof Error, `not an Error: ${e}`);
+        assert.equal(e.constructor, type, `${e}`);
+        assert.equal(e.message, message);
+        return true;
+      });
+    });
+  }
+  return cases.length;
 }

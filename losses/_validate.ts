@@ -1,101 +1,92 @@
-// Argument checks shared by the losses. Shape checks cost nothing; the value check reads one
-// small tensor back from the backend, so each loss lets its caller switch it off.
+// The checks the losses share, built on @selfsup/internal's house format. Shape checks cost
+// nothing; the value check reads one small tensor back from the backend, so every loss lets its
+// caller switch it off with `checkValues: false`.
 import * as tf from "@tensorflow/tfjs";
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
-}
+import {
+  checkBoolean,
+  checkNumber,
+  checkOptions,
+  checkTensor,
+  message,
+  rangeError,
+} from "@selfsup/internal";
 
 /**
- * Throws unless `value` is a float32 tensor of rank 2 with at least `minRows` rows and
- * `minColumns` columns. `what` is the expected layout, e.g. "[N, D]".
+ * Checks that `value` is a float32 rank-2 tensor (TypeError otherwise) with at least `minRows`
+ * rows and `minColumns` columns (RangeError otherwise). `layout` names the axes, e.g. "[N, D]".
  */
-export function assertMatrix(
+export function checkMatrix(
   fn: string,
   name: string,
   value: unknown,
-  what: string,
+  layout: string,
   minRows: number,
   minColumns = 1,
 ): asserts value is tf.Tensor2D {
-  if (!(value instanceof tf.Tensor)) {
-    throw new TypeError(`${fn}: ${name} must be a tf.Tensor ${what}, got ${describe(value)}`);
-  }
-  if (value.dtype !== "float32") {
-    throw new TypeError(`${fn}: ${name} must have dtype float32, got ${value.dtype}`);
-  }
-  if (value.rank !== 2) {
-    throw new RangeError(
-      `${fn}: ${name} must be a rank-2 tensor ${what}, got shape [${value.shape}]`,
-    );
-  }
-  if (value.shape[0] < minRows) {
-    throw new RangeError(
-      `${fn}: ${name} must have at least ${minRows} row${minRows === 1 ? "" : "s"} ${what}, ` +
-        `got shape [${value.shape}]`,
-    );
-  }
-  if (value.shape[1] < minColumns) {
-    throw new RangeError(
-      `${fn}: ${name} must have at least ${minColumns} column${minColumns === 1 ? "" : "s"} ` +
-        `${what}, got shape [${value.shape}]`,
+  checkTensor(fn, name, value, { rank: 2, dtype: "float32", layout });
+  const [rows, columns] = (value as tf.Tensor2D).shape;
+  if (rows < minRows || columns < minColumns) {
+    const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+    throw rangeError(
+      fn,
+      name,
+      `a tensor ${layout} with at least ${plural(minRows, "row")} and ` +
+        plural(minColumns, "column"),
+      value,
     );
   }
 }
 
-/** Throws a RangeError unless the two tensors have the same shape. */
-export function assertSameShape(
+/** Checks that `b` has the shape of `a` (RangeError otherwise). */
+export function checkSameShape(
   fn: string,
   aName: string,
   a: tf.Tensor,
   bName: string,
   b: tf.Tensor,
 ): void {
-  if (a.shape.length !== b.shape.length || a.shape.some((size, i) => size !== b.shape[i])) {
-    throw new RangeError(
-      `${fn}: ${aName} and ${bName} must have the same shape, got [${a.shape}] and [${b.shape}]`,
-    );
+  if (a.rank !== b.rank || a.shape.some((size, i) => size !== b.shape[i])) {
+    throw rangeError(fn, bName, `a tensor of the shape of ${aName} [${a.shape}]`, b);
   }
 }
 
-/** Throws unless `value` is a finite number > 0. */
-export function assertTemperature(fn: string, value: unknown): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${fn}: temperature must be a number > 0, got ${describe(value)}`);
-  }
-  if (!(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${fn}: temperature must be a finite number > 0, got ${value}`);
-  }
+/** Checks a temperature, a finite number > 0, and returns it (`fallback` when undefined). */
+export function checkTemperature(fn: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : checkNumber(fn, "temperature", value, { above: 0 });
 }
 
-/** Throws a TypeError unless `value` is a plain options object or undefined. */
-export function assertOptions(fn: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== "object" || value === null)) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(value)}`);
-  }
-}
-
-/** Throws a TypeError unless `value` is a boolean or undefined. */
-export function assertOptionalBoolean(fn: string, name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`${fn}: ${name} must be a boolean, got ${describe(value)}`);
-  }
+/**
+ * Checks the options object (undefined counts as `{}`) and returns its `checkValues` (default
+ * true), so each loss reads the option the same way.
+ */
+export function checkValueOption(
+  fn: string,
+  options: { checkValues?: unknown } | undefined,
+): boolean {
+  if (options === undefined) return true;
+  checkOptions(fn, options);
+  return options.checkValues === undefined
+    ? true
+    : checkBoolean(fn, "checkValues", options.checkValues);
 }
 
 /**
  * Throws a RangeError naming the first argument that holds a NaN or an infinity. All the
- * tensors are checked with one read of a [k] vector of flags.
+ * tensors are checked with one read of a [k] vector of flags: one GPU round-trip.
  */
-export function assertFinite(fn: string, named: Record<string, tf.Tensor>): void {
+export function checkFinite(fn: string, named: Record<string, tf.Tensor>): void {
   const names = Object.keys(named);
   const flags = tf.tidy(() =>
     tf.stack(names.map((name) => tf.all(tf.isFinite(named[name])))).dataSync()
   );
   names.forEach((name, i) => {
-    if (!flags[i]) {
-      throw new RangeError(`${fn}: ${name} must hold only finite values, got a NaN or infinity`);
-    }
+    if (!flags[i]) throw finiteError(fn, name, named[name]);
   });
+}
+
+/** The house error for a tensor that holds a NaN or an infinity. */
+export function finiteError(fn: string, name: string, value: tf.Tensor): RangeError {
+  return new RangeError(
+    `${message(fn, name, "a tensor of finite values", value)} holding a NaN or infinity`,
+  );
 }

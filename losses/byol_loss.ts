@@ -1,13 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { normalizeRows } from "./_normalize.ts";
 import { stopGradient } from "./_stop_gradient.ts";
-import {
-  assertFinite,
-  assertMatrix,
-  assertOptionalBoolean,
-  assertOptions,
-  assertSameShape,
-} from "./_validate.ts";
+import { checkFinite, checkMatrix, checkSameShape, checkValueOption } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
@@ -21,18 +15,21 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  *
  * Convention: the mean over the N rows of one view pair. BYOL symmetrises the loss by adding
  * the same loss with the views swapped; do that by calling this function twice. Rows with norm
- * below 1e-12 count as zero vectors (cosine 0, loss 2 for that row).
+ * below 1e-12 count as zero vectors (cosine 0, loss 2 for that row); rows of any larger finite
+ * size are normalised without overflow (each row is scaled by its largest entry first).
  *
- * Values are checked, unless `checkValues` is false, with one read of a two-element flag
- * vector before the loss is computed (see {@linkcode ValueCheckOptions}).
+ * Unless `checkValues` is false, the inputs are read back once (a two-element flag vector) to
+ * reject NaN and infinities. That read is a GPU round-trip: training steps pass
+ * `{ checkValues: false }` (see {@linkcode ValueCheckOptions}).
  *
- * @param p Predictions of the online network, float32 [N, D] with N >= 1.
+ * @param p Predictions of the online network, float32 [N, D] with N, D >= 1.
  * @param z Projections of the target network for the other view, float32 [N, D].
- * @param options Whether to check values.
+ * @param options Whether to check values (default true).
  * @returns A float32 scalar in [0, 4] that the caller disposes. Gradients flow into `p` only.
- * @throws {TypeError} If `p` or `z` is not a float32 tensor, or an option has the wrong type.
- * @throws {RangeError} If `p` is not [N, D] with N, D >= 1, the shapes differ, or (when
- * checked) a value is NaN or infinite.
+ * @throws {TypeError} If `p` or `z` is not a float32 rank-2 tensor, or an option has the wrong
+ * type.
+ * @throws {RangeError} If `p` has no rows or columns, the shapes differ, or (when checked) a
+ * value is NaN or infinite.
  *
  * @example A prediction that is a positive multiple of its target costs nothing
  * ```ts
@@ -47,15 +44,19 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * tf.dispose([p, z, loss]);
  * ```
  *
- * @example The symmetrised loss of one BYOL step
+ * @example The symmetrised loss of one BYOL training step (no value check on the hot path)
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { byolLoss } from "@selfsup/losses";
  *
  * const [p1, p2, z1, z2] = [1, 2, 3, 4].map((seed) =>
  *   tf.randomNormal([4, 16], 0, 1, "float32", seed)
  * );
- * const loss = tf.tidy(() => tf.add(byolLoss(p1, z2), byolLoss(p2, z1)));
+ * const options = { checkValues: false };
+ * const loss = tf.tidy(() => tf.add(byolLoss(p1, z2, options), byolLoss(p2, z1, options)));
+ * const value = loss.dataSync()[0];
+ * assert.ok(value >= 0 && value <= 8);
  * tf.dispose([p1, p2, z1, z2, loss]);
  * ```
  */
@@ -65,13 +66,10 @@ export function byolLoss(
   options: ValueCheckOptions = {},
 ): tf.Scalar {
   const fn = "byolLoss";
-  assertMatrix(fn, "p", p, "[N, D]", 1);
-  assertMatrix(fn, "z", z, "[N, D]", 1);
-  assertSameShape(fn, "p", p, "z", z);
-  assertOptions(fn, options);
-  const { checkValues = true } = options;
-  assertOptionalBoolean(fn, "checkValues", checkValues);
-  if (checkValues) assertFinite(fn, { p, z });
+  checkMatrix(fn, "p", p, "[N, D]", 1);
+  checkMatrix(fn, "z", z, "[N, D]", 1);
+  checkSameShape(fn, "p", p, "z", z);
+  if (checkValueOption(fn, options)) checkFinite(fn, { p, z });
 
   return tf.tidy(() => {
     const pUnit = normalizeRows(p); // [N, D]

@@ -4,6 +4,7 @@ import { byolLoss } from "./byol_loss.ts";
 import {
   assertClose,
   assertMatricesClose,
+  assertRejections,
   finiteDifferenceGradients,
   lossGradients,
   lossValue,
@@ -94,6 +95,31 @@ Deno.test("byolLoss() stays finite, with finite gradients, for a zero row", () =
   assert.ok(g.flat().every(Number.isFinite));
 });
 
+Deno.test("byolLoss() normalises rows far above 1.8e19, where the squared norm overflows", () => {
+  // Issue 15 item 8: byolLoss(x, x) was 2 (zero vectors) instead of 0 for rows of 1e20.
+  const x = [[1e20, -1e20, 1e20], [3e37, 0, 1e37]];
+  assertClose(lossValue(byol, x, x), 0, 1e-6, "byolLoss(x, x):");
+  const p = roundToFloat32(randomMatrix(840, 6, 10));
+  const z = roundToFloat32(randomMatrix(841, 6, 10));
+  const expected = byolReference(p, z);
+  const scales = [1e19, 1e20, 1e30, 1e37];
+  for (const scale of scales) {
+    const big = (m: Matrix) => roundToFloat32(m.map((row) => row.map((v) => v * scale)));
+    assertClose(lossValue(byol, big(p), z), expected, 1e-6 * (1 + expected), `p at ${scale}:`);
+    assertClose(lossValue(byol, p, big(z)), expected, 1e-6 * (1 + expected), `z at ${scale}:`);
+  }
+  assert.equal(scales.length, 4);
+  // The gradient at scale c is the reference's divided by c.
+  const [reference] = finiteDifferenceGradients((a) => byolReference(a, z), [p]);
+  const [atScale] = lossGradients(byol, p.map((row) => row.map((v) => v * 1e25)), z);
+  assertMatricesClose(
+    atScale.map((row) => row.map((v) => v * 1e25)),
+    reference,
+    1e-5 * maxAbs(reference),
+    "dp at 1e25",
+  );
+});
+
 Deno.test("byolLoss() leaks no tensors in a value-and-gradients step", () => {
   const p = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 5));
   const z = tf.randomNormal([8, 16], 0, 1, "float32", 6);
@@ -112,30 +138,58 @@ Deno.test("byolLoss() leaks no tensors in a value-and-gradients step", () => {
   optimizer.dispose();
 });
 
-Deno.test("byolLoss() rejects bad arguments with an error naming them", () => {
+Deno.test("byolLoss() rejects bad arguments with a house-format error naming them", () => {
   const good = tf.ones([3, 4]);
-  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
-    [() => byolLoss(undefined as never, good), TypeError, /p must be a tf.Tensor \[N, D\]/],
-    [() => byolLoss(good, tf.ones([3, 4], "bool")), TypeError, /z must have dtype float32/],
-    [() => byolLoss(tf.ones([3, 4, 1]), good), RangeError, /p must be a rank-2 tensor/],
-    [() => byolLoss(tf.ones([0, 4]), tf.ones([0, 4])), RangeError, /p must have at least 1 row/],
-    [() => byolLoss(good, tf.ones([4, 4])), RangeError, /p and z must have the same shape/],
-    [() => byolLoss(good, good, null as never), TypeError, /options must be an object/],
+  const checked = assertRejections([
+    [
+      () => byolLoss(undefined as never, good),
+      TypeError,
+      "byolLoss(): p must be a rank-2 tensor [N, D], got undefined",
+    ],
+    [
+      () => byolLoss(good, tf.ones([3, 4], "bool")),
+      TypeError,
+      "byolLoss(): z must be of dtype float32, got a bool tensor of shape [3,4]",
+    ],
+    [
+      () => byolLoss(tf.ones([3, 4, 1]), good),
+      TypeError,
+      "byolLoss(): p must be a rank-2 tensor [N, D], got a float32 tensor of shape [3,4,1]",
+    ],
+    [
+      () => byolLoss(tf.ones([0, 4]), tf.ones([0, 4])),
+      RangeError,
+      "byolLoss(): p must be a tensor [N, D] with at least 1 row and 1 column, " +
+      "got a float32 tensor of shape [0,4]",
+    ],
+    [
+      () => byolLoss(good, tf.ones([4, 4])),
+      RangeError,
+      "byolLoss(): z must be a tensor of the shape of p [3,4], got a float32 tensor of shape [4,4]",
+    ],
+    [
+      () => byolLoss(good, good, null as never),
+      TypeError,
+      "byolLoss(): options must be an object, got null",
+    ],
+    [
+      () => byolLoss(good, good, { checkValues: "no" as never }),
+      TypeError,
+      'byolLoss(): checkValues must be a boolean, got "no"',
+    ],
     [
       () => byolLoss(tf.tensor2d([[Infinity]]), tf.ones([1, 1])),
       RangeError,
-      /p must hold only finite values/,
+      "byolLoss(): p must be a tensor of finite values, got a float32 tensor of shape [1,1] " +
+      "holding a NaN or infinity",
     ],
     [
       () => byolLoss(tf.ones([1, 1]), tf.tensor2d([[NaN]])),
       RangeError,
-      /z must hold only finite values/,
+      "byolLoss(): z must be a tensor of finite values, got a float32 tensor of shape [1,1] " +
+      "holding a NaN or infinity",
     ],
-  ];
-  for (const [call, type, message] of cases) {
-    tf.tidy(() =>
-      assert.throws(call, (e: unknown) => e instanceof type && message.test(String(e)))
-    );
-  }
+  ]);
+  assert.equal(checked, 9);
   good.dispose();
 });

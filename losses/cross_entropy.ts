@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { assertMatrix, assertOptionalBoolean, assertOptions } from "./_validate.ts";
+import { checkInteger, checkTensor, rangeError, typeError } from "@selfsup/internal";
+import { checkMatrix, checkValueOption, finiteError } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
@@ -10,19 +11,24 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * arXiv:2002.05709; SimCLRv2, arXiv:2006.10029). The log-softmax subtracts the row maximum, so
  * large logits do not overflow.
  *
- * Labels given as an array are checked in JavaScript at no cost. Unless `checkValues` is false,
- * one read of a three-element vector checks that the logits are finite and, for labels given
- * as a tensor, that they lie in [0, K) (see {@linkcode ValueCheckOptions}). With the check off,
- * a tensor label outside [0, K) silently contributes a zero loss for its row.
+ * Labels given in JavaScript (an array, or the `Int32Array` that `@selfsup/data` yields as
+ * `batch.labels`) are checked at no cost. Unless `checkValues` is false, one read of a
+ * three-element vector checks that the logits are finite and, for labels given as a tensor,
+ * that they lie in [0, K). That read is a GPU round-trip: training steps pass
+ * `{ checkValues: false }` (see {@linkcode ValueCheckOptions}). With the check off, a tensor
+ * label outside [0, K) silently contributes a zero loss for its row.
  *
  * @param logits Unnormalised class scores, float32 [N, K] with N >= 1 and K >= 2 classes.
- * @param labels The class of each row: an int32 tensor [N] or an array of N integers in [0, K).
- * @param options Whether to check values.
+ * @param labels The class of each row, N integers in [0, K): an int32 tensor [N], an
+ * `Int32Array` or an array of numbers.
+ * @param options Whether to check values (default true).
  * @returns A float32 scalar that the caller disposes. Gradients flow into `logits`.
- * @throws {TypeError} If `logits` is not a float32 tensor, `labels` is neither an int32 tensor
- * nor an array of integers, or an option has the wrong type.
- * @throws {RangeError} If `logits` is not [N, K] with N >= 1 and K >= 2, `labels` does not hold N
- * entries, a label is outside [0, K), or (when checked) a logit is NaN or infinite.
+ * @throws {TypeError} If `logits` is not a float32 rank-2 tensor, `labels` is none of the
+ * three label forms (or a tensor of another dtype or rank), a label is not a number, or an
+ * option has the wrong type.
+ * @throws {RangeError} If `logits` has no rows or fewer than 2 columns, `labels` does not hold
+ * N entries, a label is not an integer in [0, K), or (when checked) a logit is NaN or
+ * infinite.
  *
  * @example
  * ```ts
@@ -36,67 +42,73 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * assert.ok(Math.abs(loss.dataSync()[0] - expected) < 1e-6);
  * tf.dispose([logits, loss]);
  * ```
+ *
+ * @example The labels of a `@selfsup/data` batch, in a training step
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { crossEntropy } from "@selfsup/losses";
+ *
+ * const labels = new Int32Array([1, 0]); // as `batch.labels`
+ * const logits = tf.tensor2d([[0, 0], [0, 0]]);
+ * const loss = crossEntropy(logits, labels, { checkValues: false });
+ * assert.ok(Math.abs(loss.dataSync()[0] - Math.log(2)) < 1e-6);
+ * tf.dispose([logits, loss]);
+ * ```
  */
 export function crossEntropy(
   logits: tf.Tensor,
-  labels: tf.Tensor | readonly number[],
+  labels: tf.Tensor | Int32Array | readonly number[],
   options: ValueCheckOptions = {},
 ): tf.Scalar {
   const fn = "crossEntropy";
-  assertMatrix(fn, "logits", logits, "[N, K]", 1, 2);
+  checkMatrix(fn, "logits", logits, "[N, K]", 1, 2);
   const [n, k] = logits.shape;
-  assertLabels(fn, labels, n, k);
-  assertOptions(fn, options);
-  const { checkValues = true } = options;
-  assertOptionalBoolean(fn, "checkValues", checkValues);
-  if (checkValues) assertValues(fn, logits, labels, k);
+  checkLabels(fn, labels, n, k);
+  if (checkValueOption(fn, options)) checkValues(fn, logits, labels, k);
 
   return tf.tidy(() => {
-    const classes = labels instanceof tf.Tensor ? labels : tf.tensor1d(Array.from(labels), "int32"); // [N]
-    const target = tf.oneHot(classes as tf.Tensor1D, k); // [N, K]
+    const classes = labels instanceof tf.Tensor
+      ? labels as tf.Tensor1D
+      : tf.tensor1d(labels instanceof Int32Array ? labels : Array.from(labels), "int32"); // [N]
+    const target = tf.oneHot(classes, k); // [N, K]
     const perExample = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)); // [N]
     return tf.mean(perExample) as tf.Scalar;
   });
 }
 
-function assertLabels(fn: string, labels: unknown, n: number, k: number): void {
+const LABELS = "an int32 tensor [N], an Int32Array or an array of integers";
+
+// Shapes and dtypes always (free); the entries too when they live in JavaScript (free too).
+function checkLabels(fn: string, labels: unknown, n: number, k: number): void {
   if (labels instanceof tf.Tensor) {
-    if (labels.dtype !== "int32") {
-      throw new TypeError(`${fn}: labels must be an int32 tensor, got dtype ${labels.dtype}`);
-    }
-    if (labels.rank !== 1 || labels.shape[0] !== n) {
-      throw new RangeError(
-        `${fn}: labels must have shape [${n}] to match logits [${n}, ${k}], ` +
-          `got [${labels.shape}]`,
+    checkTensor(fn, "labels", labels, { rank: 1, dtype: "int32", layout: "[N]" });
+    if (labels.shape[0] !== n) {
+      throw rangeError(
+        fn,
+        "labels",
+        `an int32 tensor of shape [${n}], one per row of logits`,
+        labels,
       );
     }
     return;
   }
-  if (!Array.isArray(labels)) {
-    throw new TypeError(
-      `${fn}: labels must be an int32 tensor or an array of integers, got ${String(labels)}`,
-    );
+  if (!(labels instanceof Int32Array) && !Array.isArray(labels)) {
+    throw typeError(fn, "labels", LABELS, labels);
   }
   if (labels.length !== n) {
     throw new RangeError(
-      `${fn}: labels must hold ${n} entries to match logits [${n}, ${k}], got ${labels.length}`,
+      `${fn}(): labels must hold ${n} entries, one per row of logits, got ${labels.length}`,
     );
   }
-  labels.forEach((label: unknown, i) => {
-    if (typeof label !== "number" || !Number.isInteger(label)) {
-      throw new TypeError(`${fn}: labels[${i}] must be an integer, got ${String(label)}`);
-    }
-    if (label < 0 || label >= k) {
-      throw new RangeError(`${fn}: labels[${i}] must be in [0, ${k}), got ${label}`);
-    }
-  });
+  for (let i = 0; i < n; i++) checkInteger(fn, `labels[${i}]`, labels[i], { min: 0, max: k - 1 });
 }
 
 // One read: [all logits finite, smallest label, largest label].
-function assertValues(
+function checkValues(
   fn: string,
   logits: tf.Tensor,
-  labels: tf.Tensor | readonly number[],
+  labels: tf.Tensor | Int32Array | readonly number[],
   k: number,
 ): void {
   const [finite, low, high] = tf.tidy(() => {
@@ -104,11 +116,8 @@ function assertValues(
     if (labels instanceof tf.Tensor) flags.push(tf.min(labels), tf.max(labels));
     return tf.stack(flags).dataSync();
   });
-  if (!finite) {
-    throw new RangeError(`${fn}: logits must hold only finite values, got a NaN or infinity`);
-  }
+  if (!finite) throw finiteError(fn, "logits", logits);
   if (labels instanceof tf.Tensor && (low < 0 || high >= k)) {
-    const bad = low < 0 ? low : high;
-    throw new RangeError(`${fn}: labels must be in [0, ${k}), got ${bad}`);
+    throw rangeError(fn, "labels", `integers in [0, ${k - 1}]`, low < 0 ? low : high);
   }
 }

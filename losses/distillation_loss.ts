@@ -1,12 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "./_stop_gradient.ts";
 import {
-  assertFinite,
-  assertMatrix,
-  assertOptionalBoolean,
-  assertOptions,
-  assertSameShape,
-  assertTemperature,
+  checkFinite,
+  checkMatrix,
+  checkSameShape,
+  checkTemperature,
+  checkValueOption,
 } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
@@ -42,15 +41,17 @@ export interface DistillationLossOptions extends ValueCheckOptions {
  * over the student, reached when the student's logits equal the teacher's (up to a constant
  * per row), is therefore T^2 times the mean entropy of the teacher's tempered softmax.
  *
- * Values are checked, unless `checkValues` is false, with one read of a two-element flag
- * vector before the loss is computed (see {@linkcode ValueCheckOptions}).
+ * Unless `checkValues` is false, the inputs are read back once (a two-element flag vector) to
+ * reject NaN and infinities. That read is a GPU round-trip: training steps pass
+ * `{ checkValues: false }` (see {@linkcode ValueCheckOptions}).
  *
  * @param studentLogits Logits of the student, float32 [N, K] with N, K >= 1.
  * @param teacherLogits Logits of the teacher, float32 [N, K].
- * @param options The temperature (default 1) and whether to check values.
+ * @param options The temperature (default 1) and whether to check values (default true).
  * @returns A float32 scalar that the caller disposes. Gradients flow into `studentLogits` only.
- * @throws {TypeError} If an argument is not a float32 tensor, or an option has the wrong type.
- * @throws {RangeError} If the logits are not [N, K] with N, K >= 1, the shapes differ, the
+ * @throws {TypeError} If a logits argument is not a float32 rank-2 tensor, or an option has
+ * the wrong type.
+ * @throws {RangeError} If the logits have no rows or columns, the shapes differ, the
  * temperature is not a finite number > 0, or (when checked) a value is NaN or infinite.
  *
  * @example Equal logits give the teacher's entropy
@@ -71,14 +72,12 @@ export function distillationLoss(
   options: DistillationLossOptions = {},
 ): tf.Scalar {
   const fn = "distillationLoss";
-  assertMatrix(fn, "studentLogits", studentLogits, "[N, K]", 1);
-  assertMatrix(fn, "teacherLogits", teacherLogits, "[N, K]", 1);
-  assertSameShape(fn, "studentLogits", studentLogits, "teacherLogits", teacherLogits);
-  assertOptions(fn, options);
-  const { temperature = 1, checkValues = true } = options;
-  assertTemperature(fn, temperature);
-  assertOptionalBoolean(fn, "checkValues", checkValues);
-  if (checkValues) assertFinite(fn, { studentLogits, teacherLogits });
+  checkMatrix(fn, "studentLogits", studentLogits, "[N, K]", 1);
+  checkMatrix(fn, "teacherLogits", teacherLogits, "[N, K]", 1);
+  checkSameShape(fn, "studentLogits", studentLogits, "teacherLogits", teacherLogits);
+  const checkValues = checkValueOption(fn, options);
+  const temperature = checkTemperature(fn, options.temperature, 1);
+  if (checkValues) checkFinite(fn, { studentLogits, teacherLogits });
 
   return tf.tidy(() => {
     const target = tf.softmax(tf.div(stopGradient(teacherLogits), temperature)); // [N, K]

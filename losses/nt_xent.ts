@@ -1,12 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { normalizeRows } from "./_normalize.ts";
 import {
-  assertFinite,
-  assertMatrix,
-  assertOptionalBoolean,
-  assertOptions,
-  assertSameShape,
-  assertTemperature,
+  checkFinite,
+  checkMatrix,
+  checkSameShape,
+  checkTemperature,
+  checkValueOption,
 } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
@@ -41,17 +40,20 @@ export interface NtXentOptions extends ValueCheckOptions {
  * Numerics: the anchor itself is removed from its row of logits rather than masked with a
  * large negative constant, and the log-sum-exp subtracts the row maximum, so the loss stays
  * finite for temperatures down to 0.01 and any D. Rows with norm below 1e-12 count as zero
- * vectors (cosine 0 with every other view).
+ * vectors (cosine 0 with every other view); rows of any larger finite size are normalised
+ * without overflow (each row is scaled by its largest entry first).
  *
- * Values are checked, unless `checkValues` is false, with one read of a two-element flag
- * vector before the loss is computed (see {@linkcode ValueCheckOptions}).
+ * Unless `checkValues` is false, the inputs are read back once (a two-element flag vector) to
+ * reject NaN and infinities. That read is a GPU round-trip: training steps pass
+ * `{ checkValues: false }` (see {@linkcode ValueCheckOptions}).
  *
  * @param z1 Projections of the first views, float32 [N, D] with N >= 2.
  * @param z2 Projections of the second views, float32 [N, D], same shape as `z1`.
- * @param options The temperature (default 0.5) and whether to check values.
+ * @param options The temperature (default 0.5) and whether to check values (default true).
  * @returns A float32 scalar that the caller disposes. Gradients flow into `z1` and `z2`.
- * @throws {TypeError} If `z1` or `z2` is not a float32 tensor, or an option has the wrong type.
- * @throws {RangeError} If `z1` is not [N, D] with N >= 2 and D >= 1, the shapes differ, the
+ * @throws {TypeError} If `z1` or `z2` is not a float32 rank-2 tensor, or an option has the
+ * wrong type.
+ * @throws {RangeError} If `z1` has fewer than 2 rows or no columns, the shapes differ, the
  * temperature is not a finite number > 0, or (when checked) a value is NaN or infinite.
  *
  * @example Identical embeddings give log(2N - 1)
@@ -66,7 +68,7 @@ export interface NtXentOptions extends ValueCheckOptions {
  * tf.dispose([z, loss]);
  * ```
  *
- * @example Gradients for a training step
+ * @example Gradients for a training step (no value check on the hot path)
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import assert from "node:assert/strict";
@@ -74,7 +76,7 @@ export interface NtXentOptions extends ValueCheckOptions {
  *
  * const z1 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 1));
  * const z2 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 2));
- * const { value, grads } = tf.variableGrads(() => ntXent(z1, z2));
+ * const { value, grads } = tf.variableGrads(() => ntXent(z1, z2, { checkValues: false }));
  * assert.deepEqual(grads[z1.name].shape, [8, 16]);
  * tf.dispose([z1, z2, value, ...Object.values(grads)]);
  * ```
@@ -85,14 +87,12 @@ export function ntXent(
   options: NtXentOptions = {},
 ): tf.Scalar {
   const fn = "ntXent";
-  assertMatrix(fn, "z1", z1, "[N, D]", 2);
-  assertMatrix(fn, "z2", z2, "[N, D]", 2);
-  assertSameShape(fn, "z1", z1, "z2", z2);
-  assertOptions(fn, options);
-  const { temperature = 0.5, checkValues = true } = options;
-  assertTemperature(fn, temperature);
-  assertOptionalBoolean(fn, "checkValues", checkValues);
-  if (checkValues) assertFinite(fn, { z1, z2 });
+  checkMatrix(fn, "z1", z1, "[N, D]", 2);
+  checkMatrix(fn, "z2", z2, "[N, D]", 2);
+  checkSameShape(fn, "z1", z1, "z2", z2);
+  const checkValues = checkValueOption(fn, options);
+  const temperature = checkTemperature(fn, options.temperature, 0.5);
+  if (checkValues) checkFinite(fn, { z1, z2 });
 
   return tf.tidy(() => {
     const z = normalizeRows(tf.concat([z1, z2], 0)); // [2N, D], unit rows

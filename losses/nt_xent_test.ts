@@ -4,6 +4,7 @@ import { ntXent } from "./nt_xent.ts";
 import {
   assertClose,
   assertMatricesClose,
+  assertRejections,
   finiteDifferenceGradients,
   lossGradients,
   lossValue,
@@ -175,6 +176,39 @@ Deno.test("ntXent() has finite gradients for a zero row and at temperature 0.01"
   }
 });
 
+Deno.test("ntXent() normalises rows far above 1.8e19, where the squared norm overflows", () => {
+  // Issue 15 item 8: rows of 1e20 were treated as zero vectors (1.669 instead of log 3).
+  const ones = [[1e20, 1e20], [1e20, 1e20]];
+  assertClose(lossValue(ntXentAt(0.5), ones, ones), Math.log(3), 1e-6, "rows of 1e20:");
+  // Random rows at each scale give the loss of the unscaled rows (NT-Xent is scale-invariant).
+  const z1 = roundToFloat32(randomMatrix(660, 5, 8));
+  const z2 = roundToFloat32(randomMatrix(661, 5, 8));
+  const expected = ntXentReference(z1, z2, 0.2);
+  const scales = [1e19, 1e20, 1e30, 1e37];
+  for (const scale of scales) {
+    const big = (z: Matrix) => roundToFloat32(z.map((row) => row.map((v) => v * scale)));
+    const actual = lossValue(ntXentAt(0.2), big(z1), big(z2));
+    assertClose(actual, expected, tolerance(expected), `scale ${scale}:`);
+  }
+  assert.equal(scales.length, 4);
+});
+
+Deno.test("ntXent() gradients at scale c are the float64 reference's divided by c", () => {
+  const z1 = roundToFloat32(randomMatrix(670, 3, 4, 2));
+  const z2 = roundToFloat32(randomMatrix(671, 3, 4));
+  const expected = finiteDifferenceGradients((a, b) => ntXentReference(a, b, 0.5), [z1, z2]);
+  const size = maxAbs(...expected);
+  for (const scale of [1e20, 1e30]) {
+    const big = (z: Matrix) => z.map((row) => row.map((v) => v * scale));
+    // L(c z) = L(z), so grad L(c z) = grad L(z) / c: compare c * grad with the reference.
+    const actual = lossGradients(ntXentAt(0.5), big(z1), big(z2)).map((g) =>
+      g.map((row) => row.map((v) => v * scale))
+    );
+    assertMatricesClose(actual[0], expected[0], 1e-5 * size, `scale ${scale} dz1`);
+    assertMatricesClose(actual[1], expected[1], 1e-5 * size, `scale ${scale} dz2`);
+  }
+});
+
 Deno.test("ntXent() leaks no tensors in a value-and-gradients step", () => {
   const z1 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 1));
   const z2 = tf.variable(tf.randomNormal([8, 16], 0, 1, "float32", 2));
@@ -193,58 +227,102 @@ Deno.test("ntXent() leaks no tensors in a value-and-gradients step", () => {
   optimizer.dispose();
 });
 
-Deno.test("ntXent() rejects bad arguments with an error naming them", () => {
+Deno.test("ntXent() rejects bad arguments with a house-format error naming them", () => {
   const good = tf.ones([3, 4]);
-  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
-    [() => ntXent([[1]] as never, good), TypeError, /z1 must be a tf.Tensor/],
-    [() => ntXent(good, tf.ones([3, 4], "int32")), TypeError, /z2 must have dtype float32/],
+  const disposed = tf.ones([3, 4]);
+  disposed.dispose();
+  const checked = assertRejections([
+    [
+      () => ntXent([[1]] as never, good),
+      TypeError,
+      "ntXent(): z1 must be a rank-2 tensor [N, D], got [[1]]",
+    ],
+    [
+      () => ntXent(good, tf.ones([3, 4], "int32")),
+      TypeError,
+      "ntXent(): z2 must be of dtype float32, got a int32 tensor of shape [3,4]",
+    ],
     [
       () => ntXent(tf.ones([3]), good),
-      RangeError,
-      /z1 must be a rank-2 tensor \[N, D\], got shape \[3\]/,
+      TypeError,
+      "ntXent(): z1 must be a rank-2 tensor [N, D], got a float32 tensor of shape [3]",
     ],
-    [() => ntXent(tf.ones([1, 4]), tf.ones([1, 4])), RangeError, /z1 must have at least 2 rows/],
-    [() => ntXent(tf.ones([3, 0]), tf.ones([3, 0])), RangeError, /z1 must have at least 1 column/],
+    [
+      () => ntXent(disposed, good),
+      TypeError,
+      "ntXent(): z1 must be a tensor that is not disposed, got a float32 tensor of shape [3,4]",
+    ],
+    [
+      () => ntXent(tf.ones([1, 4]), tf.ones([1, 4])),
+      RangeError,
+      "ntXent(): z1 must be a tensor [N, D] with at least 2 rows and 1 column, " +
+      "got a float32 tensor of shape [1,4]",
+    ],
+    [
+      () => ntXent(tf.ones([3, 0]), tf.ones([3, 0])),
+      RangeError,
+      "ntXent(): z1 must be a tensor [N, D] with at least 2 rows and 1 column, " +
+      "got a float32 tensor of shape [3,0]",
+    ],
     [
       () => ntXent(good, tf.ones([3, 5])),
       RangeError,
-      /z1 and z2 must have the same shape, got \[3,4\] and \[3,5\]/,
+      "ntXent(): z2 must be a tensor of the shape of z1 [3,4], got a float32 tensor of shape [3,5]",
     ],
     [
       () => ntXent(good, good, { temperature: 0 }),
       RangeError,
-      /temperature must be a finite number > 0, got 0/,
+      "ntXent(): temperature must be a finite number > 0, got 0",
     ],
-    [() => ntXent(good, good, { temperature: -1 }), RangeError, /got -1/],
-    [() => ntXent(good, good, { temperature: NaN }), RangeError, /got NaN/],
-    [() => ntXent(good, good, { temperature: Infinity }), RangeError, /got Infinity/],
+    [
+      () => ntXent(good, good, { temperature: -1 }),
+      RangeError,
+      "ntXent(): temperature must be a finite number > 0, got -1",
+    ],
+    [
+      () => ntXent(good, good, { temperature: NaN }),
+      RangeError,
+      "ntXent(): temperature must be a finite number > 0, got NaN",
+    ],
+    [
+      () => ntXent(good, good, { temperature: Infinity }),
+      RangeError,
+      "ntXent(): temperature must be a finite number > 0, got Infinity",
+    ],
     [
       () => ntXent(good, good, { temperature: "0.5" as never }),
       TypeError,
-      /temperature must be a number/,
+      'ntXent(): temperature must be a finite number > 0, got "0.5"',
     ],
-    [() => ntXent(good, good, 0.5 as never), TypeError, /options must be an object, got 0.5/],
+    [
+      () => ntXent(good, good, 0.5 as never),
+      TypeError,
+      "ntXent(): options must be an object, got 0.5",
+    ],
+    [
+      () => ntXent(good, good, null as never),
+      TypeError,
+      "ntXent(): options must be an object, got null",
+    ],
     [
       () => ntXent(good, good, { checkValues: 1 as never }),
       TypeError,
-      /checkValues must be a boolean/,
+      "ntXent(): checkValues must be a boolean, got 1",
     ],
     [
       () => ntXent(tf.tensor2d([[1, NaN], [0, 1]]), tf.ones([2, 2])),
       RangeError,
-      /z1 must hold only finite values/,
+      "ntXent(): z1 must be a tensor of finite values, got a float32 tensor of shape [2,2] " +
+      "holding a NaN or infinity",
     ],
     [
       () => ntXent(tf.ones([2, 2]), tf.tensor2d([[1, 0], [0, -Infinity]])),
       RangeError,
-      /z2 must hold only finite values/,
+      "ntXent(): z2 must be a tensor of finite values, got a float32 tensor of shape [2,2] " +
+      "holding a NaN or infinity",
     ],
-  ];
-  for (const [call, type, message] of cases) {
-    tf.tidy(() =>
-      assert.throws(call, (e: unknown) => e instanceof type && message.test(String(e)))
-    );
-  }
+  ]);
+  assert.equal(checked, 17);
   // With the value check off a NaN flows through to the loss instead.
   const nan = tf.tensor2d([[1, NaN], [0, 1]]);
   const loss = tf.tidy(() => ntXent(nan, tf.ones([2, 2]), { checkValues: false }));

@@ -61,8 +61,9 @@ Deno.test("ntXent() is invariant under one permutation of the batch in both view
   );
 });
 
-Deno.test("ntXent() is invariant under positive rescaling of any row", () => {
-  const scale = fc.double({ min: -3, max: 3, noNaN: true }).map((e) => 10 ** e);
+Deno.test("ntXent() is invariant under positive rescaling of any row, up to 1e30", () => {
+  // Above 1e19 the squared norm overflows float32: the rows must be scaled before squaring.
+  const scale = fc.double({ min: -3, max: 30, noNaN: true }).map((e) => 10 ** e);
   fc.assert(
     fc.property(
       matrixPair(2),
