@@ -3,6 +3,7 @@
 // exactly as they were. The public wrappers validate and call these; the presets validate once
 // and compose them.
 import type * as tf from "@tensorflow/tfjs";
+import { Random } from "@selfsup/internal";
 import {
   blurKernel,
   brightnessKernel,
@@ -13,7 +14,6 @@ import {
   saturationKernel,
   solarizeKernel,
 } from "./_kernels.ts";
-import { Random } from "./_random.ts";
 import { applyByGroup, applyToChosen } from "./_subsets.ts";
 import type { ColorJitterStrengths } from "./color_jitter.ts";
 
@@ -37,7 +37,7 @@ export interface JitterDraws {
   /** Whether image i is jittered at all. */
   applied: boolean[];
   /** Image i's order of the components 0 brightness, 1 contrast, 2 saturation, 3 hue. */
-  orders: number[][];
+  orders: Int32Array[];
   /** params[t][i]: component t's factor (or offset / hue shift) for image i. */
   params: Float32Array[];
 }

@@ -1,170 +1,150 @@
-// Checks at the public boundary: each throws a RangeError / TypeError that names the argument,
-// the value and what is allowed.
+// The checks only augment needs, built on @selfsup/internal's: image batches, their [0, 1]
+// range, output sizes, [lo, hi] ranges, per-image parameters and jitter strengths. `fn` is the
+// public function the user called and `name` the argument as they wrote it.
 import * as tf from "@tensorflow/tfjs";
+import {
+  checkBoolean,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkTensor,
+  type NumberBounds,
+  rangeError,
+  typeError,
+} from "@selfsup/internal";
 import type { ColorJitterStrengths } from "./color_jitter.ts";
 
-/** Checks that `images` is a float32 [N, H, W, C] tensor with N, H, W >= 1 and C = 1 or 3. */
-export function checkImages(images: unknown, where: string): asserts images is tf.Tensor4D {
-  if (!(images instanceof tf.Tensor)) {
-    throw new TypeError(`${where}: images must be a tf.Tensor, got ${describe(images)}`);
-  }
-  if (images.rank !== 4) {
-    throw new RangeError(
-      `${where}: images must have rank 4 [N, H, W, C], got rank ${images.rank} ` +
-        `(shape [${images.shape}])`,
-    );
-  }
-  if (images.dtype !== "float32") {
-    throw new TypeError(`${where}: images must be float32 in [0, 1], got dtype ${images.dtype}`);
-  }
-  const [n, h, w, c] = images.shape;
+/**
+ * Checks that `images` is a float32 [N, H, W, C] tensor (TypeError otherwise) with N, H, W >= 1
+ * and C = 1 or 3 (RangeError otherwise).
+ */
+export function checkImages(fn: string, images: unknown): asserts images is tf.Tensor4D {
+  checkTensor(fn, "images", images, { rank: 4, dtype: "float32", layout: "[N, H, W, C]" });
+  const [n, h, w, c] = (images as tf.Tensor4D).shape;
   if (n < 1 || h < 1 || w < 1) {
-    throw new RangeError(`${where}: images must have N, H, W >= 1, got shape [${images.shape}]`);
+    throw rangeError(fn, "images", "a batch with N, H, W >= 1", images);
   }
-  if (c !== 1 && c !== 3) {
-    throw new RangeError(`${where}: images must have 1 or 3 channels, got ${c}`);
-  }
+  if (c !== 1 && c !== 3) throw rangeError(fn, "images", "a batch with C = 1 or 3", images);
 }
 
 /**
- * Checks that every value of `images` lies in [0, 1] (NaN fails). Reads back two scalars, so
- * it is called once per public call, not inside the composed presets.
+ * Checks that every value of `images` lies in [0, 1] (NaN fails). Reads two scalars back, a
+ * GPU round trip: called once per public call, and skipped when `checkValues` is false.
  */
-export function checkUnitRange(images: tf.Tensor4D, where: string): void {
+export function checkUnitRange(fn: string, images: tf.Tensor4D): void {
   const [lo, hi] = tf.tidy(() => tf.stack([images.min(), images.max()]).dataSync());
   if (!(lo >= 0 && hi <= 1)) {
-    throw new RangeError(
-      `${where}: images must have values in [0, 1], got values in [${lo}, ${hi}]`,
-    );
+    throw new RangeError(`${fn}(): images must be in [0, 1], got values in [${lo}, ${hi}]`);
   }
 }
 
-/** Reads `options.checkValues` (default true); a non-boolean is a TypeError. */
-export function wantsValueCheck(options: { checkValues?: unknown }, where: string): boolean {
-  const value = options.checkValues ?? true;
-  if (typeof value !== "boolean") {
-    throw new TypeError(`${where}: checkValues must be a boolean, got ${describe(value)}`);
-  }
-  return value;
+/** Checks the options object and its `checkValues` (default true), and returns the latter. */
+export function checkValueOption(fn: string, options: { checkValues?: unknown }): boolean {
+  return checkBoolean(fn, "checkValues", options.checkValues ?? true);
 }
 
-/** Checks that a seed is a safe integer. */
-export function checkSeed(seed: unknown, where: string): asserts seed is number {
-  if (typeof seed !== "number") {
-    throw new TypeError(`${where}: seed must be an integer, got ${describe(seed)}`);
-  }
-  if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`${where}: seed must be a safe integer, got ${seed}`);
-  }
+/**
+ * Checks `checkValues`, then reads the range of `images` back unless it is false. Called last,
+ * after the cheap checks, so a bad argument never costs a read-back.
+ */
+export function checkRange(
+  fn: string,
+  images: tf.Tensor4D,
+  options: { checkValues?: unknown },
+): void {
+  if (checkValueOption(fn, options)) checkUnitRange(fn, images);
 }
 
-/** Checks that a probability is a number in [0, 1]. */
-export function checkProbability(p: unknown, name: string, where: string): number {
-  return checkNumber(p, name, where, 0, 1);
+/** Checks an optional options object: `undefined` is `{}`. */
+export function optionalOptions<T extends object>(fn: string, options: T | undefined): T {
+  return options === undefined ? {} as T : checkOptions(fn, options);
 }
 
-/** Checks that `value` is a finite number in [min, max]. */
-export function checkNumber(
-  value: unknown,
-  name: string,
-  where: string,
-  min = -Infinity,
-  max = Infinity,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${where}: ${name} must be a number, got ${describe(value)}`);
-  }
-  if (!(Number.isFinite(value) && value >= min && value <= max)) {
-    throw new RangeError(`${where}: ${name} must be in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
-/** Checks a [lo, hi] pair with min <= lo <= hi <= max (lo > 0 when `positive`). */
+/** Checks a [lo, hi] pair of finite numbers within `bounds` with lo <= hi. */
 export function checkInterval(
-  value: unknown,
+  fn: string,
   name: string,
-  where: string,
-  min: number,
-  max: number,
-  positive = false,
+  value: unknown,
+  bounds: NumberBounds,
 ): [number, number] {
   if (!Array.isArray(value) || value.length !== 2) {
-    throw new TypeError(`${where}: ${name} must be a [lo, hi] pair, got ${describe(value)}`);
+    throw typeError(fn, name, "a [lo, hi] pair of numbers", value);
   }
-  const [lo, hi] = value;
-  checkNumber(lo, `${name}[0]`, where, min, max);
-  checkNumber(hi, `${name}[1]`, where, min, max);
-  if (lo > hi) {
-    throw new RangeError(`${where}: ${name} must have lo <= hi, got [${lo}, ${hi}]`);
-  }
-  if (positive && lo <= 0) {
-    throw new RangeError(`${where}: ${name} must be > 0, got [${lo}, ${hi}]`);
-  }
+  const lo = checkNumber(fn, `${name}[0]`, value[0], bounds);
+  const hi = checkNumber(fn, `${name}[1]`, value[1], bounds);
+  if (lo > hi) throw rangeError(fn, name, "a range with lo <= hi", value);
   return [lo, hi];
 }
 
 /** Resolves an output size (one integer for a square, or [height, width]) to [height, width]. */
-export function checkSize(size: unknown, where: string): [number, number] {
-  const pair = typeof size === "number" ? [size, size] : size;
-  if (!Array.isArray(pair) || pair.length !== 2) {
-    throw new TypeError(
-      `${where}: size must be an integer or an [height, width] pair, got ${describe(size)}`,
-    );
+export function checkSize(fn: string, size: unknown, name = "size"): [number, number] {
+  const what = "an integer >= 1 or a [height, width] pair of them";
+  if (typeof size === "number") {
+    if (!Number.isSafeInteger(size) || size < 1) throw rangeError(fn, name, what, size);
+    return [size, size];
   }
-  for (const s of pair) {
-    if (!Number.isInteger(s) || s < 1) {
-      throw new RangeError(`${where}: size must be integers >= 1, got ${describe(size)}`);
-    }
+  if (!Array.isArray(size) || size.length !== 2) throw typeError(fn, name, what, size);
+  for (const s of size) {
+    if (typeof s !== "number") throw typeError(fn, name, what, size);
+    if (!Number.isSafeInteger(s) || s < 1) throw rangeError(fn, name, what, size);
   }
-  return [pair[0], pair[1]];
+  return [size[0], size[1]];
 }
 
-/** Checks per-image (or per-`unit`) parameters: `n` finite numbers in [min, max]. */
+/** Checks `n` per-image (or per-`unit`) parameters, each a finite number within `bounds`. */
 export function checkPerImage(
+  fn: string,
+  name: string,
   values: unknown,
   n: number,
-  name: string,
-  where: string,
-  min = -Infinity,
-  max = Infinity,
+  bounds: NumberBounds = {},
   unit = "image",
 ): Float32Array {
+  const what = `an array of ${n} numbers, one per ${unit}`;
   if (
     values === null || typeof values !== "object" ||
     typeof (values as ArrayLike<number>).length !== "number"
   ) {
-    throw new TypeError(
-      `${where}: ${name} must be an array of ${n} numbers, got ${describe(values)}`,
-    );
+    throw typeError(fn, name, what, values);
   }
   const list = values as ArrayLike<number>;
   if (list.length !== n) {
-    throw new RangeError(
-      `${where}: ${name} must have one value per ${unit} (${n}), got ${list.length}`,
-    );
+    throw rangeError(fn, name, what, values);
   }
-  for (let i = 0; i < n; i++) checkNumber(list[i], `${name}[${i}]`, where, min, max);
+  for (let i = 0; i < n; i++) checkNumber(fn, `${name}[${i}]`, list[i], bounds);
   return Float32Array.from(list);
 }
 
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a tensor of shape [${value.shape}]`;
-  if (Array.isArray(value)) return `[${value.join(", ")}]`;
-  return typeof value === "string" ? `"${value}"` : String(value);
+/**
+ * Checks jitter strengths; `prefix` names where the user put them (`"recipe.jitter."` for a
+ * recipe, `""` for randomColorJitter's own options).
+ */
+export function checkStrengths(
+  fn: string,
+  s: ColorJitterStrengths,
+  prefix = "",
+): Required<ColorJitterStrengths> {
+  checkOptions(fn, s, prefix ? prefix.slice(0, -1) : "options");
+  return {
+    brightness: checkNumber(fn, `${prefix}brightness`, s.brightness, { min: 0 }),
+    contrast: checkNumber(fn, `${prefix}contrast`, s.contrast, { min: 0 }),
+    saturation: checkNumber(fn, `${prefix}saturation`, s.saturation, { min: 0 }),
+    hue: checkNumber(fn, `${prefix}hue`, s.hue, { min: 0, max: 0.5 }),
+    brightnessMode: checkOneOf(
+      fn,
+      `${prefix}brightnessMode`,
+      s.brightnessMode ?? "multiplicative",
+      ["multiplicative", "additive"] as const,
+    ),
+  };
 }
 
-/** Validates jitter strengths (shared with the presets). */
-export function checkStrengths(s: ColorJitterStrengths, where: string): ColorJitterStrengths {
-  checkNumber(s.brightness, "brightness", where, 0);
-  checkNumber(s.contrast, "contrast", where, 0);
-  checkNumber(s.saturation, "saturation", where, 0);
-  checkNumber(s.hue, "hue", where, 0, 0.5);
-  const mode = s.brightnessMode ?? "multiplicative";
-  if (mode !== "multiplicative" && mode !== "additive") {
-    throw new RangeError(
-      `${where}: brightnessMode must be "multiplicative" or "additive", got ${mode}`,
-    );
-  }
-  return { ...s, brightnessMode: mode };
+/** Checks a crop's area range: fractions in (0, 1]. Default `[0.08, 1]`. */
+export function checkScale(fn: string, value: unknown, name = "scale"): [number, number] {
+  return checkInterval(fn, name, value ?? [0.08, 1], { above: 0, max: 1 });
+}
+
+/** Checks a crop's aspect-ratio range: ratios > 0. Default `[3/4, 4/3]`. */
+export function checkRatio(fn: string, value: unknown, name = "ratio"): [number, number] {
+  return checkInterval(fn, name, value ?? [3 / 4, 4 / 3], { above: 0 });
 }

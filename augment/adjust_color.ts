@@ -1,18 +1,20 @@
 import type * as tf from "@tensorflow/tfjs";
 import { brightnessKernel, contrastKernel, hueKernel, saturationKernel } from "./_kernels.ts";
-import { checkImages, checkPerImage, checkUnitRange } from "./_validate.ts";
+import type { NumberBounds } from "@selfsup/internal";
+import { checkImages, checkPerImage, checkRange, optionalOptions } from "./_validate.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 function checked(
-  where: string,
+  fn: string,
   images: tf.Tensor4D,
-  values: unknown,
   name: string,
-  min: number,
-  max: number,
+  values: unknown,
+  bounds: NumberBounds,
+  options: ValueCheckOptions | undefined,
 ): Float32Array {
-  checkImages(images, where);
-  const params = checkPerImage(values, images.shape[0], name, where, min, max);
-  checkUnitRange(images, where);
+  checkImages(fn, images);
+  const params = checkPerImage(fn, name, values, images.shape[0], bounds);
+  checkRange(fn, images, optionalOptions(fn, options));
   return params;
 }
 
@@ -22,6 +24,7 @@ function checked(
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param factors One factor >= 0 per image.
+ * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
  * @throws {TypeError} On arguments of the wrong type.
@@ -38,8 +41,12 @@ function checked(
  * tf.dispose([images, out]);
  * ```
  */
-export function adjustBrightness(images: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  const f = checked("adjustBrightness", images, factors, "factors", 0, Infinity);
+export function adjustBrightness(
+  images: tf.Tensor4D,
+  factors: ArrayLike<number>,
+  options?: ValueCheckOptions,
+): tf.Tensor4D {
+  const f = checked("adjustBrightness", images, "factors", factors, { min: 0 }, options);
   return brightnessKernel(images, f);
 }
 
@@ -49,6 +56,7 @@ export function adjustBrightness(images: tf.Tensor4D, factors: ArrayLike<number>
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param factors One factor >= 0 per image.
+ * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
  * @throws {TypeError} On arguments of the wrong type.
@@ -65,8 +73,12 @@ export function adjustBrightness(images: tf.Tensor4D, factors: ArrayLike<number>
  * tf.dispose([images, out]);
  * ```
  */
-export function adjustContrast(images: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  const f = checked("adjustContrast", images, factors, "factors", 0, Infinity);
+export function adjustContrast(
+  images: tf.Tensor4D,
+  factors: ArrayLike<number>,
+  options?: ValueCheckOptions,
+): tf.Tensor4D {
+  const f = checked("adjustContrast", images, "factors", factors, { min: 0 }, options);
   return contrastKernel(images, f);
 }
 
@@ -77,6 +89,7 @@ export function adjustContrast(images: tf.Tensor4D, factors: ArrayLike<number>):
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param factors One factor >= 0 per image; 0 makes the image gray.
+ * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
  * @throws {TypeError} On arguments of the wrong type.
@@ -93,8 +106,12 @@ export function adjustContrast(images: tf.Tensor4D, factors: ArrayLike<number>):
  * tf.dispose([images, out]);
  * ```
  */
-export function adjustSaturation(images: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  const f = checked("adjustSaturation", images, factors, "factors", 0, Infinity);
+export function adjustSaturation(
+  images: tf.Tensor4D,
+  factors: ArrayLike<number>,
+  options?: ValueCheckOptions,
+): tf.Tensor4D {
+  const f = checked("adjustSaturation", images, "factors", factors, { min: 0 }, options);
   return saturationKernel(images, f);
 }
 
@@ -105,6 +122,7 @@ export function adjustSaturation(images: tf.Tensor4D, factors: ArrayLike<number>
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param deltas One hue shift in [-1, 1] per image.
+ * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a delta outside [-1, 1].
  * @throws {TypeError} On arguments of the wrong type.
@@ -122,7 +140,11 @@ export function adjustSaturation(images: tf.Tensor4D, factors: ArrayLike<number>
  * tf.dispose([red, out]);
  * ```
  */
-export function adjustHue(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Tensor4D {
-  const d = checked("adjustHue", images, deltas, "deltas", -1, 1);
+export function adjustHue(
+  images: tf.Tensor4D,
+  deltas: ArrayLike<number>,
+  options?: ValueCheckOptions,
+): tf.Tensor4D {
+  const d = checked("adjustHue", images, "deltas", deltas, { min: -1, max: 1 }, options);
   return hueKernel(images, d);
 }

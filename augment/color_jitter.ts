@@ -1,13 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { jitterImages } from "./_random_transforms.ts";
-import {
-  checkImages,
-  checkProbability,
-  checkSeed,
-  checkStrengths,
-  checkUnitRange,
-  wantsValueCheck,
-} from "./_validate.ts";
+import { checkOptions, checkProbability, checkSeed } from "@selfsup/internal";
+import { checkImages, checkRange, checkStrengths } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /** Strengths of the four colour-jitter components and how brightness is changed. */
@@ -47,7 +41,7 @@ export interface RandomColorJitterOptions extends Partial<ColorJitterStrengths>,
  * (0.8, 0.8, 0.8, 0.2), p = 0.8.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, strengths, brightness mode and probability.
+ * @param options Seed, strengths, brightness mode, probability and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a negative strength, hue
  * outside [0, 0.5] or `p` outside [0, 1].
@@ -69,17 +63,18 @@ export function randomColorJitter(
   images: tf.Tensor4D,
   options: RandomColorJitterOptions,
 ): tf.Tensor4D {
-  const where = "randomColorJitter";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const p = checkProbability(options.p ?? 0.8, "p", where);
-  const strengths = checkStrengths({
+  const fn = "randomColorJitter";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const p = checkProbability(fn, "p", options.p ?? 0.8);
+  const strengths = checkStrengths(fn, {
     brightness: options.brightness ?? 0.8,
     contrast: options.contrast ?? 0.8,
     saturation: options.saturation ?? 0.8,
     hue: options.hue ?? 0.2,
     brightnessMode: options.brightnessMode,
-  }, where);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
-  return jitterImages(images, options.seed, p, strengths);
+  });
+  checkRange(fn, images, options);
+  return jitterImages(images, seed, p, strengths);
 }

@@ -71,11 +71,35 @@ Deno.test("randomColorJitter() with every strength 0 or p = 0 is the identity", 
 
 Deno.test("randomColorJitter() rejects bad strengths and modes", () => {
   const images = randomBatch([1, 2, 2, 3], 1);
-  assert.throws(() => randomColorJitter(images, { seed: 1, hue: 0.6 }), /hue must be in/);
-  assert.throws(() => randomColorJitter(images, { seed: 1, contrast: -1 }), /contrast/);
+  assert.throws(() => randomColorJitter(images, { seed: 1, hue: 0.6 }), {
+    name: "RangeError",
+    message: "randomColorJitter(): hue must be a finite number in [0, 0.5], got 0.6",
+  });
+  assert.throws(() => randomColorJitter(images, { seed: 1, contrast: -1 }), {
+    name: "RangeError",
+    message: "randomColorJitter(): contrast must be a finite number >= 0, got -1",
+  });
   assert.throws(
     () => randomColorJitter(images, { seed: 1, brightnessMode: "gamma" as "additive" }),
-    /brightnessMode/,
+    {
+      name: "RangeError",
+      message: 'randomColorJitter(): brightnessMode must be one of "multiplicative", "additive", ' +
+        'got "gamma"',
+    },
   );
   images.dispose();
+});
+
+Deno.test("drawJitter() draws what augment drew before @selfsup/internal's generator", () => {
+  // Recorded with augment's own generator before the move: the same seed must keep giving the
+  // same views.
+  const { applied, orders, params } = drawJitter(7, 3, 0.8, strengths);
+  assert.deepEqual(applied, [true, false, true]);
+  assert.deepEqual(orders.map((o) => Array.from(o)), [[3, 1, 2, 0], [0, 3, 1, 2], [2, 0, 1, 3]]);
+  assert.deepEqual(params.map((p) => Array.from(p)), [
+    [0.9132554531097412, 0.4886225461959839, 1.7388652563095093],
+    [0.8159437775611877, 0.8903559446334839, 0.8633960485458374],
+    [0.9694914221763611, 0.7513431906700134, 0.9483180046081543],
+    [-0.16649706661701202, -0.0579189769923687, 0.16380664706230164],
+  ]);
 });

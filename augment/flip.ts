@@ -1,12 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { flipImages } from "./_random_transforms.ts";
-import {
-  checkImages,
-  checkProbability,
-  checkSeed,
-  checkUnitRange,
-  wantsValueCheck,
-} from "./_validate.ts";
+import { checkOptions, checkProbability, checkSeed } from "@selfsup/internal";
+import { checkImages, checkRange } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
@@ -14,8 +9,8 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  *
  * @param images Float32 `[N, H, W, C]` batch, C = 1 or 3.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} If `images` is not `[N, H, W, C]` with C = 1 or 3.
- * @throws {TypeError} If `images` is not a float32 tensor.
+ * @throws {TypeError} If `images` is not a float32 rank-4 tensor.
+ * @throws {RangeError} If `images` has C other than 1 or 3 or an empty dimension.
  *
  * @example
  * ```ts
@@ -30,7 +25,7 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * ```
  */
 export function flipLeftRight(images: tf.Tensor4D): tf.Tensor4D {
-  checkImages(images, "flipLeftRight");
+  checkImages("flipLeftRight", images);
   return tf.reverse(images, 2);
 }
 
@@ -64,10 +59,11 @@ export interface RandomFlipOptions extends ValueCheckOptions {
  * ```
  */
 export function randomFlip(images: tf.Tensor4D, options: RandomFlipOptions): tf.Tensor4D {
-  const where = "randomFlip";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const p = checkProbability(options.p ?? 0.5, "p", where);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
-  return flipImages(images, options.seed, p);
+  const fn = "randomFlip";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const p = checkProbability(fn, "p", options.p ?? 0.5);
+  checkRange(fn, images, options);
+  return flipImages(images, seed, p);
 }

@@ -32,7 +32,22 @@ Deno.test("randomFlip() flips exactly the chosen images, with p = 0 and p = 1 as
 
 Deno.test("randomFlip() rejects a probability outside [0, 1]", () => {
   const images = randomBatch([1, 2, 2, 1], 1);
-  assert.throws(() => randomFlip(images, { seed: 1, p: 1.5 }), /p must be in \[0, 1\], got 1.5/);
+  assert.throws(() => randomFlip(images, { seed: 1, p: 1.5 }), {
+    name: "RangeError",
+    message: "randomFlip(): p must be a finite number in [0, 1], got 1.5",
+  });
   assert.throws(() => randomFlip(images, { seed: 1, p: -0.1 }), RangeError);
   images.dispose();
+});
+
+Deno.test("randomFlip() rejects a 0-255 batch for every seed instead of clipping it", () => {
+  // Issue 15 item 7: such a batch came back all ones for some seeds and unchanged for others.
+  const bytes = tf.tensor4d([0, 128, 255, 64], [2, 1, 2, 1]);
+  for (const seed of [0, 1, 2, 3]) {
+    assert.throws(() => randomFlip(bytes, { seed, p: 0.5 }), {
+      name: "RangeError",
+      message: "randomFlip(): images must be in [0, 1], got values in [0, 255]",
+    });
+  }
+  bytes.dispose();
 });

@@ -1,14 +1,13 @@
 import type * as tf from "@tensorflow/tfjs";
 import { blurKernel } from "./_kernels.ts";
 import { blurImages } from "./_random_transforms.ts";
+import { checkInteger, checkOptions, checkProbability, checkSeed } from "@selfsup/internal";
 import {
   checkImages,
   checkInterval,
   checkPerImage,
-  checkProbability,
-  checkSeed,
-  checkUnitRange,
-  wantsValueCheck,
+  checkRange,
+  optionalOptions,
 } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
@@ -16,20 +15,32 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * The default kernel radius, as google-research/simclr: kernel size = floor(H / 10), radius
  * floor(size / 2), so 3 taps at 28-32 px, 9 at 96 px, 23 at 224 px. Capped so reflect padding
  * fits the image.
+ *
+ * @param height Image height in pixels, an integer >= 1.
+ * @param width Image width in pixels, an integer >= 1.
+ * @returns The radius, in [0, min(height, width) - 1].
+ * @throws {RangeError} If a side is not an integer >= 1.
+ * @throws {TypeError} If a side is not a number.
+ *
+ * @example
+ * ```ts
+ * import { defaultBlurRadius } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(defaultBlurRadius(32, 32), 1); // 3 taps
+ * assert.equal(defaultBlurRadius(224, 224), 11); // 23 taps
+ * ```
  */
 export function defaultBlurRadius(height: number, width: number): number {
+  checkInteger("defaultBlurRadius", "height", height, { min: 1 });
+  checkInteger("defaultBlurRadius", "width", width, { min: 1 });
   return Math.min(Math.floor(Math.floor(height / 10) / 2), Math.min(height, width) - 1);
 }
 
-function checkRadius(radius: unknown, h: number, w: number, where: string): number {
+/** The radius option: reflect padding needs radius < min(H, W). */
+function checkRadius(fn: string, radius: unknown, h: number, w: number): number {
   if (radius === undefined) return defaultBlurRadius(h, w);
-  if (!Number.isInteger(radius) || (radius as number) < 0 || (radius as number) >= Math.min(h, w)) {
-    throw new RangeError(
-      `${where}: radius must be an integer in [0, ${Math.min(h, w) - 1}] for ${h}x${w} images, ` +
-        `got ${radius}`,
-    );
-  }
-  return radius as number;
+  return checkInteger(fn, "radius", radius, { min: 0, max: Math.min(h, w) - 1 });
 }
 
 /** Options of {@linkcode gaussianBlur}. */
@@ -45,7 +56,7 @@ export interface GaussianBlurOptions extends ValueCheckOptions {
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param sigmas One standard deviation > 0 (in pixels) per image.
- * @param options Kernel radius.
+ * @param options Kernel radius and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a sigma <= 0 or a radius that
  * does not fit the image.
@@ -66,14 +77,15 @@ export interface GaussianBlurOptions extends ValueCheckOptions {
 export function gaussianBlur(
   images: tf.Tensor4D,
   sigmas: ArrayLike<number>,
-  options: GaussianBlurOptions = {},
+  options?: GaussianBlurOptions,
 ): tf.Tensor4D {
-  const where = "gaussianBlur";
-  checkImages(images, where);
+  const fn = "gaussianBlur";
+  checkImages(fn, images);
   const [n, h, w] = images.shape;
-  const s = checkPerImage(sigmas, n, "sigmas", where, Number.MIN_VALUE);
-  const radius = checkRadius(options.radius, h, w, where);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
+  const s = checkPerImage(fn, "sigmas", sigmas, n, { above: 0 });
+  const checked = optionalOptions(fn, options);
+  const radius = checkRadius(fn, checked.radius, h, w);
+  checkRange(fn, images, checked);
   return blurKernel(images, s, radius);
 }
 
@@ -94,7 +106,7 @@ export interface RandomGaussianBlurOptions extends ValueCheckOptions {
  * blurred images go through one batched convolution.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, probability, sigma range and kernel radius.
+ * @param options Seed, probability, sigma range, kernel radius and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], `p` outside [0, 1], a reversed
  * or non-positive sigma range or a radius that does not fit.
@@ -116,13 +128,14 @@ export function randomGaussianBlur(
   images: tf.Tensor4D,
   options: RandomGaussianBlurOptions,
 ): tf.Tensor4D {
-  const where = "randomGaussianBlur";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const p = checkProbability(options.p ?? 0.5, "p", where);
-  const sigma = checkInterval(options.sigma ?? [0.1, 2], "sigma", where, 0, Infinity, true);
+  const fn = "randomGaussianBlur";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const p = checkProbability(fn, "p", options.p ?? 0.5);
+  const sigma = checkInterval(fn, "sigma", options.sigma ?? [0.1, 2], { above: 0 });
   const [, h, w] = images.shape;
-  const radius = checkRadius(options.radius, h, w, where);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
-  return blurImages(images, options.seed, p, sigma, radius);
+  const radius = checkRadius(fn, options.radius, h, w);
+  checkRange(fn, images, options);
+  return blurImages(images, seed, p, sigma, radius);
 }

@@ -44,10 +44,26 @@ Deno.test("randomGaussianBlur() blurs only the chosen images, with their own sig
 
 Deno.test("blur functions reject bad sigmas and radii", () => {
   const images = randomBatch([2, 4, 4, 1], 1);
-  assert.throws(() => gaussianBlur(images, [0, 1]), /sigmas\[0\]/);
-  assert.throws(() => gaussianBlur(images, [1, 1], { radius: 4 }), /radius must be/);
-  assert.throws(() => randomGaussianBlur(images, { seed: 1, sigma: [2, 1] }), /lo <= hi/);
-  assert.throws(() => randomGaussianBlur(images, { seed: 1, sigma: [0, 1] }), /> 0/);
+  assert.throws(() => gaussianBlur(images, [0, 1]), {
+    name: "RangeError",
+    message: "gaussianBlur(): sigmas[0] must be a finite number > 0, got 0",
+  });
+  assert.throws(() => gaussianBlur(images, [1, 1], { radius: 4 }), {
+    name: "RangeError",
+    message: "gaussianBlur(): radius must be an integer in [0, 3], got 4",
+  });
+  assert.throws(() => randomGaussianBlur(images, { seed: 1, sigma: [2, 1] }), {
+    name: "RangeError",
+    message: "randomGaussianBlur(): sigma must be a range with lo <= hi, got [2, 1]",
+  });
+  assert.throws(() => randomGaussianBlur(images, { seed: 1, sigma: [0, 1] }), {
+    name: "RangeError",
+    message: "randomGaussianBlur(): sigma[0] must be a finite number > 0, got 0",
+  });
+  assert.throws(() => defaultBlurRadius(0, 4), {
+    name: "RangeError",
+    message: "defaultBlurRadius(): height must be an integer >= 1, got 0",
+  });
   images.dispose();
 });
 

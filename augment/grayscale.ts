@@ -1,13 +1,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import { grayKernel } from "./_kernels.ts";
 import { grayImages } from "./_random_transforms.ts";
-import {
-  checkImages,
-  checkProbability,
-  checkSeed,
-  checkUnitRange,
-  wantsValueCheck,
-} from "./_validate.ts";
+import { checkOptions, checkProbability, checkSeed } from "@selfsup/internal";
+import { checkImages, checkRange } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /**
@@ -17,8 +12,8 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} If `images` is not `[N, H, W, C]` with C = 1 or 3.
- * @throws {TypeError} If `images` is not a float32 tensor.
+ * @throws {TypeError} If `images` is not a float32 rank-4 tensor.
+ * @throws {RangeError} If `images` has C other than 1 or 3 or an empty dimension.
  *
  * @example
  * ```ts
@@ -33,7 +28,7 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * ```
  */
 export function grayscale(images: tf.Tensor4D): tf.Tensor4D {
-  checkImages(images, "grayscale");
+  checkImages("grayscale", images);
   return grayKernel(images);
 }
 
@@ -67,10 +62,11 @@ export interface RandomGrayscaleOptions extends ValueCheckOptions {
  * ```
  */
 export function randomGrayscale(images: tf.Tensor4D, options: RandomGrayscaleOptions): tf.Tensor4D {
-  const where = "randomGrayscale";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const p = checkProbability(options.p ?? 0.2, "p", where);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
-  return grayImages(images, options.seed, p);
+  const fn = "randomGrayscale";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const p = checkProbability(fn, "p", options.p ?? 0.2);
+  checkRange(fn, images, options);
+  return grayImages(images, seed, p);
 }

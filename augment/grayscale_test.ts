@@ -37,3 +37,15 @@ Deno.test("randomGrayscale() converts exactly the chosen images", () => {
   assert.ok(converted > 0 && converted < 20);
   images.dispose();
 });
+
+Deno.test("randomGrayscale() rejects a 0-255 batch for every seed instead of clipping it", () => {
+  // Issue 15 item 7: the range went unchecked, unlike every other augmentation.
+  const bytes = tf.tensor4d([255, 0, 0, 10, 20, 30], [2, 1, 1, 3]);
+  for (const seed of [0, 1, 2, 3]) {
+    assert.throws(() => randomGrayscale(bytes, { seed, p: 0.5 }), {
+      name: "RangeError",
+      message: "randomGrayscale(): images must be in [0, 1], got values in [0, 255]",
+    });
+  }
+  bytes.dispose();
+});

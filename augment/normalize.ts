@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { checkOptions } from "@selfsup/internal";
 import { checkImages, checkPerImage } from "./_validate.ts";
 
 /** Options of {@linkcode normalize}. */
@@ -32,10 +33,11 @@ export interface NormalizeOptions {
  * ```
  */
 export function normalize(images: tf.Tensor4D, options: NormalizeOptions): tf.Tensor4D {
-  const where = "normalize";
-  checkImages(images, where);
+  const fn = "normalize";
+  checkImages(fn, images);
+  checkOptions(fn, options);
   const c = images.shape[3];
-  const mean = checkPerImage(options.mean, c, "mean", where, -Infinity, Infinity, "channel");
-  const std = checkPerImage(options.std, c, "std", where, Number.MIN_VALUE, Infinity, "channel");
+  const mean = checkPerImage(fn, "mean", options.mean, c, {}, "channel");
+  const std = checkPerImage(fn, "std", options.std, c, { above: 0 }, "channel");
   return tf.tidy(() => images.sub(tf.tensor1d(mean)).div(tf.tensor1d(std)));
 }

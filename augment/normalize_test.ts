@@ -15,7 +15,17 @@ Deno.test("normalize() standardises each channel with its mean and std", () => {
 
 Deno.test("normalize() rejects a wrong channel count and a std <= 0", () => {
   const images = randomBatch([1, 2, 2, 1], 1);
-  assert.throws(() => normalize(images, { mean: [0, 0], std: [1] }), /one value per channel/);
-  assert.throws(() => normalize(images, { mean: [0], std: [0] }), /std\[0\]/);
+  assert.throws(() => normalize(images, { mean: [0, 0], std: [1] }), {
+    name: "RangeError",
+    message: "normalize(): mean must be an array of 1 numbers, one per channel, got [0, 0]",
+  });
+  assert.throws(() => normalize(images, { mean: [0], std: [0] }), {
+    name: "RangeError",
+    message: "normalize(): std[0] must be a finite number > 0, got 0",
+  });
+  assert.throws(() => normalize(images, undefined as never), {
+    name: "TypeError",
+    message: "normalize(): options must be an object, got undefined",
+  });
   images.dispose();
 });

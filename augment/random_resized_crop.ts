@@ -1,15 +1,15 @@
 import type * as tf from "@tensorflow/tfjs";
-import { cropKernel } from "./_kernels.ts";
-import { Random } from "./_random.ts";
 import {
-  checkImages,
-  checkInterval,
+  checkInteger,
   checkNumber,
+  checkOptions,
   checkSeed,
-  checkSize,
-  checkUnitRange,
-  wantsValueCheck,
-} from "./_validate.ts";
+  rangeError,
+  typeError,
+} from "@selfsup/internal";
+import { drawCropBoxes } from "./_crop_boxes.ts";
+import { cropKernel } from "./_kernels.ts";
+import { checkImages, checkRange, checkRatio, checkScale, checkSize } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /** A crop box in normalised coordinates `[y1, x1, y2, x2]`, as `tf.image.cropAndResize` takes. */
@@ -29,9 +29,6 @@ export interface CropBoxOptions {
   ratio?: [number, number];
 }
 
-/** How many (area, ratio) draws are tried per image before falling back to a center crop. */
-const ATTEMPTS = 10;
-
 /**
  * Samples one random-resized-crop box per image, as torchvision's `RandomResizedCrop` and
  * SimCLR's `distorted_bounding_box_crop` do: draw an area fraction uniformly from `scale` and an
@@ -43,9 +40,9 @@ const ATTEMPTS = 10;
  * @param count Number of boxes (images).
  * @param options Seed, image size, and the `scale` / `ratio` ranges.
  * @returns `count` boxes `[y1, x1, y2, x2]` with 0 <= y1 < y2 <= 1 and 0 <= x1 < x2 <= 1.
- * @throws {RangeError} If `count` is not a non-negative integer, the image size is not a
- * positive integer, a range is reversed, `scale` is outside (0, 1] or `ratio` is not > 0.
- * @throws {TypeError} If the seed or a range has the wrong type.
+ * @throws {RangeError} If `count` is not an integer >= 0, the seed not a safe integer, the
+ * image size not integers >= 1, a range reversed, `scale` outside (0, 1] or `ratio` not > 0.
+ * @throws {TypeError} If an argument has the wrong type.
  *
  * @example Boxes for two 28x28 images
  * ```ts
@@ -60,50 +57,15 @@ const ATTEMPTS = 10;
  * ```
  */
 export function sampleCropBoxes(count: number, options: CropBoxOptions): CropBox[] {
-  const where = "sampleCropBoxes";
-  if (!Number.isInteger(count) || count < 0) {
-    throw new RangeError(`${where}: count must be an integer >= 0, got ${count}`);
-  }
-  checkSeed(options.seed, where);
-  const [height, width] = checkSize([options.height, options.width], where);
-  const [s0, s1] = checkInterval(options.scale ?? [0.08, 1], "scale", where, 0, 1, true);
-  const [r0, r1] = checkInterval(
-    options.ratio ?? [3 / 4, 4 / 3],
-    "ratio",
-    where,
-    0,
-    Infinity,
-    true,
-  );
-  const rng = new Random(options.seed);
-  const [logR0, logR1] = [Math.log(r0), Math.log(r1)];
-  // Fraction-of-side conversion: a crop of area fraction s and pixel ratio r spans
-  // fw = sqrt(s r H / W) of the width and fh = sqrt(s W / (r H)) of the height.
-  const hw = height / width;
-  const boxes: CropBox[] = [];
-  for (let i = 0; i < count; i++) {
-    let box: CropBox | undefined;
-    for (let attempt = 0; attempt < ATTEMPTS && !box; attempt++) {
-      const s = rng.uniform(s0, s1);
-      const r = Math.exp(rng.uniform(logR0, logR1));
-      const fw = Math.sqrt(s * r * hw);
-      const fh = Math.sqrt(s / (r * hw));
-      if (fw <= 1 && fh <= 1) {
-        const y1 = rng.uniform(0, 1 - fh);
-        const x1 = rng.uniform(0, 1 - fw);
-        box = [y1, x1, Math.min(1, y1 + fh), Math.min(1, x1 + fw)];
-      }
-    }
-    boxes.push(box ?? centerBox(width / height, r0, r1));
-  }
-  return boxes;
-}
-
-function centerBox(imageRatio: number, r0: number, r1: number): CropBox {
-  // The whole image, cut down on one side only when its own ratio is outside [r0, r1].
-  const fh = imageRatio < r0 ? imageRatio / r0 : 1;
-  const fw = imageRatio > r1 ? r1 / imageRatio : 1;
-  return [(1 - fh) / 2, (1 - fw) / 2, (1 + fh) / 2, (1 + fw) / 2];
+  const fn = "sampleCropBoxes";
+  checkInteger(fn, "count", count, { min: 0 });
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const height = checkInteger(fn, "height", options.height, { min: 1 });
+  const width = checkInteger(fn, "width", options.width, { min: 1 });
+  const scale = checkScale(fn, options.scale);
+  const ratio = checkRatio(fn, options.ratio);
+  return drawCropBoxes(count, seed, height, width, scale, ratio);
 }
 
 /**
@@ -115,6 +77,7 @@ function centerBox(imageRatio: number, r0: number, r1: number): CropBox {
  * @param boxes One box `[y1, x1, y2, x2]` per image, normalised, with 0 <= y1 <= y2 <= 1 and
  * 0 <= x1 <= x2 <= 1.
  * @param size Output size: an integer for a square or `[height, width]`.
+ * @param options Whether to check that the images are in [0, 1] (a read-back). Default true.
  * @returns A new `[N, height, width, C]` tensor in [0, 1]; the caller disposes it.
  * @throws {RangeError} If the images, a box or the size are out of range.
  * @throws {TypeError} If an argument has the wrong type.
@@ -135,26 +98,28 @@ export function resizedCrop(
   images: tf.Tensor4D,
   boxes: ArrayLike<CropBox>,
   size: number | [number, number],
+  options: ValueCheckOptions = {},
 ): tf.Tensor4D {
-  const where = "resizedCrop";
-  checkImages(images, where);
-  const outSize = checkSize(size, where);
+  const fn = "resizedCrop";
+  checkImages(fn, images);
   const n = images.shape[0];
-  if (boxes === null || typeof boxes !== "object" || boxes.length !== n) {
-    throw new RangeError(
-      `${where}: boxes must hold one box per image (${n}), got ${boxes?.length ?? boxes}`,
-    );
+  const what = `an array of ${n} boxes, one per image`;
+  if (boxes === null || typeof boxes !== "object" || typeof boxes.length !== "number") {
+    throw typeError(fn, "boxes", what, boxes);
   }
+  if (boxes.length !== n) throw rangeError(fn, "boxes", what, boxes);
   for (let i = 0; i < n; i++) {
     const b = boxes[i];
     if (!Array.isArray(b) || b.length !== 4) {
-      throw new TypeError(`${where}: boxes[${i}] must be [y1, x1, y2, x2], got ${b}`);
+      throw typeError(fn, `boxes[${i}]`, "a box [y1, x1, y2, x2]", b);
     }
-    b.forEach((v, k) => checkNumber(v, `boxes[${i}][${k}]`, where, 0, 1));
+    b.forEach((v, k) => checkNumber(fn, `boxes[${i}][${k}]`, v, { min: 0, max: 1 }));
     if (b[0] > b[2] || b[1] > b[3]) {
-      throw new RangeError(`${where}: boxes[${i}] must have y1 <= y2 and x1 <= x2, got [${b}]`);
+      throw rangeError(fn, `boxes[${i}]`, "a box with y1 <= y2 and x1 <= x2", b);
     }
   }
+  const outSize = checkSize(fn, size);
+  checkRange(fn, images, options);
   return cropKernel(images, boxes, outSize);
 }
 
@@ -176,7 +141,7 @@ export interface RandomResizedCropOptions extends ValueCheckOptions {
  * cropped and resized bilinearly in one batched `tf.image.cropAndResize`.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size and the `scale` / `ratio` ranges.
+ * @param options Seed, output size, the `scale` / `ratio` ranges and whether to check the values.
  * @returns A new `[N, size, size, C]` tensor in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], a reversed range or a size < 1.
  * @throws {TypeError} On arguments of the wrong type.
@@ -197,18 +162,20 @@ export function randomResizedCrop(
   images: tf.Tensor4D,
   options: RandomResizedCropOptions,
 ): tf.Tensor4D {
-  const where = "randomResizedCrop";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
+  const fn = "randomResizedCrop";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
   const [n, h, w] = images.shape;
-  const outSize = checkSize(options.size ?? [h, w], where);
-  const boxes = sampleCropBoxes(n, {
-    seed: options.seed,
-    height: h,
-    width: w,
-    scale: options.scale,
-    ratio: options.ratio,
-  });
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
+  const outSize = checkSize(fn, options.size ?? [h, w]);
+  const boxes = drawCropBoxes(
+    n,
+    seed,
+    h,
+    w,
+    checkScale(fn, options.scale),
+    checkRatio(fn, options.ratio),
+  );
+  checkRange(fn, images, options);
   return cropKernel(images, boxes, outSize);
 }

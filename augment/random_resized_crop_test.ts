@@ -92,14 +92,69 @@ Deno.test("randomResizedCrop() gives the requested size, in range, without leaks
 
 Deno.test("crop functions reject bad arguments with named errors", () => {
   const images = randomBatch([2, 4, 4, 1], 1);
-  assert.throws(() => randomResizedCrop(images, { seed: 1, size: 0 }), /size must be/);
-  assert.throws(() => randomResizedCrop(images, { seed: 1.5 }), /seed must be a safe integer/);
-  assert.throws(() => randomResizedCrop(images, { seed: 1, scale: [0.9, 0.1] }), /lo <= hi/);
-  assert.throws(() => randomResizedCrop(images, { seed: 1, ratio: [0, 1] }), /ratio must be > 0/);
-  assert.throws(() => resizedCrop(images, [[0, 0, 1, 1]], 4), /one box per image/);
-  assert.throws(() => resizedCrop(images, [[0, 0, 1, 1], [0.5, 0, 0.2, 1]], 4), /y1 <= y2/);
-  assert.throws(() => sampleCropBoxes(-1, { seed: 1, height: 4, width: 4 }), RangeError);
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => randomResizedCrop(images, { seed: 1, size: 0 }),
+      "RangeError",
+      "randomResizedCrop(): size must be an integer >= 1 or a [height, width] pair of them, got 0",
+    ],
+    [
+      () => randomResizedCrop(images, { seed: 1.5 }),
+      "RangeError",
+      "randomResizedCrop(): seed must be a safe integer, got 1.5",
+    ],
+    [
+      () => randomResizedCrop(images, { seed: 1, scale: [0.9, 0.1] }),
+      "RangeError",
+      "randomResizedCrop(): scale must be a range with lo <= hi, got [0.9, 0.1]",
+    ],
+    [
+      () => randomResizedCrop(images, { seed: 1, ratio: [0, 1] }),
+      "RangeError",
+      "randomResizedCrop(): ratio[0] must be a finite number > 0, got 0",
+    ],
+    [
+      // Issue 15 item 9: this read `options.seed` of undefined.
+      () => randomResizedCrop(images, undefined as never),
+      "TypeError",
+      "randomResizedCrop(): options must be an object, got undefined",
+    ],
+    [
+      () => resizedCrop(images, [[0, 0, 1, 1]], 4),
+      "RangeError",
+      "resizedCrop(): boxes must be an array of 2 boxes, one per image, got [[0, 0, 1, 1]]",
+    ],
+    [
+      () => resizedCrop(images, [[0, 0, 1, 1], [0.5, 0, 0.2, 1]], 4),
+      "RangeError",
+      "resizedCrop(): boxes[1] must be a box with y1 <= y2 and x1 <= x2, got [0.5, 0, 0.2, 1]",
+    ],
+    [
+      () => sampleCropBoxes(-1, { seed: 1, height: 4, width: 4 }),
+      "RangeError",
+      "sampleCropBoxes(): count must be an integer >= 0, got -1",
+    ],
+    [
+      () => sampleCropBoxes(2, { seed: 1, height: 4, width: 4, scale: [0.5, 2] }),
+      "RangeError",
+      "sampleCropBoxes(): scale[1] must be a finite number <= 1 and > 0, got 2",
+    ],
+  ];
+  for (const [call, name, message] of cases) assert.throws(call, { name, message });
+  assert.equal(cases.length, 9);
   const rank3 = tf.zeros([4, 4, 1]);
-  assert.throws(() => randomResizedCrop(rank3 as unknown as tf.Tensor4D, { seed: 1 }), /rank 4/);
+  assert.throws(() => randomResizedCrop(rank3 as unknown as tf.Tensor4D, { seed: 1 }), {
+    name: "TypeError",
+    message: "randomResizedCrop(): images must be a rank-4 tensor [N, H, W, C], " +
+      "got a float32 tensor of shape [4,4,1]",
+  });
   tf.dispose([images, rank3]);
+});
+
+Deno.test("sampleCropBoxes() draws what augment drew before @selfsup/internal's generator", () => {
+  // Recorded with augment's own generator before the move.
+  assert.deepEqual(sampleCropBoxes(2, { seed: 1, height: 28, width: 28 }), [
+    [0.03065524945895642, 0.21911755572794472, 0.5963899795087108, 0.7130288586392955],
+    [0.020297252739408123, 0.16696638624958282, 0.7097502297664534, 0.8995229164996962],
+  ]);
 });

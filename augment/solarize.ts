@@ -1,22 +1,22 @@
 import type * as tf from "@tensorflow/tfjs";
 import { solarizeKernel } from "./_kernels.ts";
 import { solarizeImages } from "./_random_transforms.ts";
-import {
-  checkImages,
-  checkNumber,
-  checkProbability,
-  checkSeed,
-  checkUnitRange,
-  wantsValueCheck,
-} from "./_validate.ts";
+import { checkOptions, checkProbability, checkSeed } from "@selfsup/internal";
+import { checkImages, checkRange, optionalOptions } from "./_validate.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
+
+/** Options of {@linkcode solarize}. */
+export interface SolarizeOptions extends ValueCheckOptions {
+  /** Values at or above it are inverted; in [0, 1]. Default 0.5. */
+  threshold?: number;
+}
 
 /**
  * Solarizes images: every value x >= `threshold` becomes 1 - x (BYOL, Grill et al. 2020,
  * arXiv:2006.07733, threshold 0.5).
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param threshold Values at or above it are inverted; in [0, 1]. Default 0.5.
+ * @param options Threshold and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad threshold.
  * @throws {TypeError} On arguments of the wrong type.
@@ -33,11 +33,12 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  * tf.dispose([images, out]);
  * ```
  */
-export function solarize(images: tf.Tensor4D, threshold = 0.5): tf.Tensor4D {
-  const where = "solarize";
-  checkImages(images, where);
-  checkNumber(threshold, "threshold", where, 0, 1);
-  checkUnitRange(images, where);
+export function solarize(images: tf.Tensor4D, options?: SolarizeOptions): tf.Tensor4D {
+  const fn = "solarize";
+  checkImages(fn, images);
+  const checked = optionalOptions(fn, options);
+  const threshold = checkProbability(fn, "threshold", checked.threshold ?? 0.5);
+  checkRange(fn, images, checked);
   return solarizeKernel(images, threshold);
 }
 
@@ -56,7 +57,7 @@ export interface RandomSolarizeOptions extends ValueCheckOptions {
  * 0.2 for the second).
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, probability and threshold.
+ * @param options Seed, probability, threshold and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
  * @throws {RangeError} On a bad shape, values outside [0, 1], `p` or `threshold` outside [0, 1].
  * @throws {TypeError} On arguments of the wrong type.
@@ -74,11 +75,12 @@ export interface RandomSolarizeOptions extends ValueCheckOptions {
  * ```
  */
 export function randomSolarize(images: tf.Tensor4D, options: RandomSolarizeOptions): tf.Tensor4D {
-  const where = "randomSolarize";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const p = checkProbability(options.p ?? 0.2, "p", where);
-  const threshold = checkNumber(options.threshold ?? 0.5, "threshold", where, 0, 1);
-  if (wantsValueCheck(options, where)) checkUnitRange(images, where);
-  return solarizeImages(images, options.seed, p, threshold);
+  const fn = "randomSolarize";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const p = checkProbability(fn, "p", options.p ?? 0.2);
+  const threshold = checkProbability(fn, "threshold", options.threshold ?? 0.5);
+  checkRange(fn, images, options);
+  return solarizeImages(images, seed, p, threshold);
 }

@@ -58,12 +58,15 @@ for (const [name, call] of calls) {
     assert.equal(readBacks(() => tf.dispose(call(images))), 1);
     assert.equal(readBacks(() => tf.dispose(call(images, true))), 1);
     assert.equal(readBacks(() => tf.dispose(call(images, false))), 0);
-    assert.throws(() => call(big), { name: "RangeError", message: /values in \[0, 1\]/ });
+    assert.throws(() => call(big), {
+      name: "RangeError",
+      message: new RegExp(`^${name}\\(\\): images must be in \\[0, 1\\], got values in \\[`),
+    });
     // Unchecked, out-of-range input is the caller's promise: it is not rejected.
     tf.dispose(call(big, false));
     assert.throws(() => call(images, "no" as unknown as boolean), {
       name: "TypeError",
-      message: /checkValues must be a boolean/,
+      message: `${name}(): checkValues must be a boolean, got "no"`,
     });
     tf.dispose([images, big]);
   });

@@ -1,6 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
+import {
+  checkBoolean,
+  checkNumber,
+  checkOptions,
+  checkProbability,
+  checkSeed,
+  deriveSeed,
+} from "@selfsup/internal";
+import { drawCropBoxes } from "./_crop_boxes.ts";
 import { cropKernel } from "./_kernels.ts";
-import { deriveSeed } from "./_random.ts";
 import {
   blurImages,
   flipImages,
@@ -10,18 +18,17 @@ import {
 } from "./_random_transforms.ts";
 import {
   checkImages,
-  checkNumber,
-  checkProbability,
-  checkSeed,
+  checkRange,
+  checkRatio,
+  checkScale,
   checkSize,
   checkStrengths,
-  checkUnitRange,
-  wantsValueCheck,
+  optionalOptions,
 } from "./_validate.ts";
-import type { ValueCheckOptions } from "./value_check_options.ts";
 import type { ColorJitterStrengths } from "./color_jitter.ts";
 import { defaultBlurRadius } from "./gaussian_blur.ts";
-import { type CropBox, sampleCropBoxes } from "./random_resized_crop.ts";
+import type { CropBox } from "./random_resized_crop.ts";
+import type { ValueCheckOptions } from "./value_check_options.ts";
 
 /** The full recipe of one view: each step in the order the papers apply them. */
 export interface ViewRecipe {
@@ -88,56 +95,69 @@ export interface AugmentViewOptions extends ValueCheckOptions {
  * ```
  */
 export function augmentView(images: tf.Tensor4D, options: AugmentViewOptions): tf.Tensor4D {
-  const where = "augmentView";
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const outSize = checkSize(options.size ?? [images.shape[1], images.shape[2]], where);
-  const recipe = checkRecipe(options.recipe, where);
-  const check = wantsValueCheck(options, where);
-  const boxes = cropBoxes(images, options.seed, recipe);
-  if (check) checkUnitRange(images, where);
-  return composeView(images, options.seed, outSize, recipe, boxes);
+  const fn = "augmentView";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const seed = checkSeed(fn, options.seed);
+  const size = checkSize(fn, options.size ?? [images.shape[1], images.shape[2]]);
+  const recipe = checkRecipe(fn, options.recipe);
+  checkRange(fn, images, options);
+  return composeView(images, seed, size, recipe);
 }
 
-/** The view's crop boxes; sampleCropBoxes validates scale and ratio. */
-function cropBoxes(images: tf.Tensor4D, seed: number, r: ViewRecipe): CropBox[] {
-  const [n, h, w] = images.shape;
-  return sampleCropBoxes(n, {
-    seed: deriveSeed(seed, CROP),
-    height: h,
-    width: w,
-    scale: r.scale,
-    ratio: r.ratio,
-  });
+/** Checks a recipe, naming its fields as `recipe.flip`, `recipe.jitter.hue`, ... */
+function checkRecipe(fn: string, recipe: ViewRecipe): ViewRecipe {
+  checkOptions(fn, recipe, "recipe");
+  const p = (key: "flip" | "jitterP" | "grayscale" | "blur" | "solarize") =>
+    checkProbability(fn, `recipe.${key}`, recipe[key]);
+  return {
+    scale: checkScale(fn, recipe.scale, "recipe.scale"),
+    ratio: checkRatio(fn, recipe.ratio, "recipe.ratio"),
+    flip: p("flip"),
+    jitter: checkStrengths(fn, recipe.jitter, "recipe.jitter."),
+    jitterP: p("jitterP"),
+    grayscale: p("grayscale"),
+    blur: p("blur"),
+    solarize: p("solarize"),
+  };
 }
 
-/** One view from checked arguments. */
+/** One view from checked arguments: each step draws from its own stream of `seed`. */
 function composeView(
   images: tf.Tensor4D,
   seed: number,
-  outSize: [number, number],
+  size: [number, number],
   r: ViewRecipe,
-  boxes: CropBox[],
 ): tf.Tensor4D {
+  const [n, h, w] = images.shape;
+  const boxes: CropBox[] = drawCropBoxes(n, deriveSeed(seed, CROP), h, w, r.scale, r.ratio);
   return tf.tidy(() => {
-    let x = cropKernel(images, boxes, outSize);
+    let x = cropKernel(images, boxes, size);
     x = flipImages(x, deriveSeed(seed, FLIP), r.flip);
     x = jitterImages(x, deriveSeed(seed, JITTER), r.jitterP, r.jitter);
     x = grayImages(x, deriveSeed(seed, GRAY), r.grayscale);
-    const radius = defaultBlurRadius(outSize[0], outSize[1]);
+    const radius = defaultBlurRadius(size[0], size[1]);
     x = blurImages(x, deriveSeed(seed, BLUR), r.blur, [0.1, 2], radius);
     return solarizeImages(x, deriveSeed(seed, SOLARIZE), r.solarize);
   });
 }
 
-function checkRecipe(recipe: ViewRecipe, where: string): ViewRecipe {
-  if (recipe === null || typeof recipe !== "object") {
-    throw new TypeError(`${where}: recipe must be an object, got ${recipe}`);
-  }
-  for (const key of ["flip", "jitterP", "grayscale", "blur", "solarize"] as const) {
-    checkProbability(recipe[key], key, where);
-  }
-  return { ...recipe, jitter: checkStrengths(recipe.jitter, where) };
+/** Options of {@linkcode simclrRecipe}. */
+export interface SimclrRecipeOptions {
+  /**
+   * Colour-distortion strength s in [0, 2.5]: jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s); above 2.5
+   * the hue shift would pass half a turn. Default 1.
+   */
+  strength?: number;
+  /** Whether to blur with p 0.5. Default true. */
+  blur?: boolean;
+}
+
+/** The largest colour strength: hue 0.2 s must stay within half a turn. */
+const MAX_STRENGTH = 2.5;
+
+function checkStrength(fn: string, strength: unknown): number {
+  return checkNumber(fn, "strength", strength, { min: 0, max: MAX_STRENGTH });
 }
 
 /**
@@ -145,19 +165,29 @@ function checkRecipe(recipe: ViewRecipe, where: string): ViewRecipe {
  * s: crop area 0.08-1, ratio 3/4-4/3, flip 0.5, jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s) with
  * p 0.8, grayscale 0.2, blur 0.5 (or 0), no solarization.
  *
- * @param strength Colour-distortion strength s >= 0. Default 1.
- * @param blur Whether to blur with p 0.5. Default true.
+ * @param options Colour strength (default 1) and blur (default true).
  * @returns The recipe, for {@linkcode augmentView}.
+ * @throws {RangeError} If `strength` is outside [0, 2.5].
+ * @throws {TypeError} If an option has the wrong type.
  *
  * @example
  * ```ts
  * import { simclrRecipe } from "@selfsup/augment";
  * import assert from "node:assert/strict";
  *
- * assert.equal(simclrRecipe(0.5).jitter.hue, 0.1);
+ * assert.equal(simclrRecipe({ strength: 0.5 }).jitter.hue, 0.1);
+ * assert.equal(simclrRecipe({ blur: false }).blur, 0);
  * ```
  */
-export function simclrRecipe(strength = 1, blur = true): ViewRecipe {
+export function simclrRecipe(options?: SimclrRecipeOptions): ViewRecipe {
+  const fn = "simclrRecipe";
+  const checked = optionalOptions(fn, options);
+  const strength = checkStrength(fn, checked.strength ?? 1);
+  return makeSimclrRecipe(strength, checkBoolean(fn, "blur", checked.blur ?? true));
+}
+
+/** The SimCLR recipe from checked arguments. */
+function makeSimclrRecipe(strength: number, blur: boolean): ViewRecipe {
   return {
     scale: [0.08, 1],
     ratio: [3 / 4, 4 / 3],
@@ -216,28 +246,28 @@ export interface SimclrViewsOptions extends ValueCheckOptions {
   seed: number;
   /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
   size?: number | [number, number];
-  /** Colour-distortion strength s: jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s). Default 1. */
+  /** Colour-distortion strength s in [0, 2.5]: jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s). Default 1. */
   strength?: number;
   /** Whether to blur (p = 0.5). Default true. */
   blur?: boolean;
 }
 
+/** What every preset's options hold. */
+type PairOptions = ValueCheckOptions & { seed: number; size?: number | [number, number] };
+
+/** Checks a preset's images and common options, then makes its two views. */
 function viewPair(
+  fn: string,
   images: tf.Tensor4D,
-  options: ValueCheckOptions & { seed: number; size?: number | [number, number] },
-  recipes: [ViewRecipe, ViewRecipe],
-  where: string,
+  options: PairOptions,
+  [r0, r1]: [ViewRecipe, ViewRecipe],
 ): [tf.Tensor4D, tf.Tensor4D] {
-  checkImages(images, where);
-  checkSeed(options.seed, where);
-  const outSize = checkSize(options.size ?? [images.shape[1], images.shape[2]], where);
-  const check = wantsValueCheck(options, where);
-  const seeds = [deriveSeed(options.seed, 0), deriveSeed(options.seed, 1)];
-  const boxes = recipes.map((r, v) => cropBoxes(images, seeds[v], r));
+  const seed = checkSeed(fn, options.seed);
+  const size = checkSize(fn, options.size ?? [images.shape[1], images.shape[2]]);
   // One read-back for both views.
-  if (check) checkUnitRange(images, where);
-  const first = composeView(images, seeds[0], outSize, recipes[0], boxes[0]);
-  return [first, composeView(images, seeds[1], outSize, recipes[1], boxes[1])];
+  checkRange(fn, images, options);
+  const first = composeView(images, deriveSeed(seed, 0), size, r0);
+  return [first, composeView(images, deriveSeed(seed, 1), size, r1)];
 }
 
 /**
@@ -269,9 +299,13 @@ export function simclrViews(
   images: tf.Tensor4D,
   options: SimclrViewsOptions,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  const strength = checkNumber(options.strength ?? 1, "strength", "simclrViews", 0);
-  const recipe = simclrRecipe(strength, options.blur ?? true);
-  return viewPair(images, options, [recipe, recipe], "simclrViews");
+  const fn = "simclrViews";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const strength = checkStrength(fn, options.strength ?? 1);
+  const blur = checkBoolean(fn, "blur", options.blur ?? true);
+  const recipe = makeSimclrRecipe(strength, blur);
+  return viewPair(fn, images, options, [recipe, recipe]);
 }
 
 /** Options of {@linkcode byolViews}. */
@@ -310,7 +344,10 @@ export function byolViews(
   images: tf.Tensor4D,
   options: ByolViewsOptions,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  return viewPair(images, options, byolRecipes(), "byolViews");
+  const fn = "byolViews";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  return viewPair(fn, images, options, byolRecipes());
 }
 
 /** Options of {@linkcode smallImageViews}. */
@@ -319,7 +356,7 @@ export interface SmallImageViewsOptions extends ValueCheckOptions {
   seed: number;
   /** Output size. Default: the input's size. */
   size?: number | [number, number];
-  /** Colour-distortion strength. Default 0.5, SimCLR's CIFAR-10 setting. */
+  /** Colour-distortion strength in [0, 2.5]. Default 0.5, SimCLR's CIFAR-10 setting. */
   strength?: number;
   /** Whether to blur. Default false: at 28-32 px the CIFAR recipes leave blur out. */
   blur?: boolean;
@@ -351,7 +388,11 @@ export function smallImageViews(
   images: tf.Tensor4D,
   options: SmallImageViewsOptions,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  const strength = checkNumber(options.strength ?? 0.5, "strength", "smallImageViews", 0);
-  const recipe = simclrRecipe(strength, options.blur ?? false);
-  return viewPair(images, options, [recipe, recipe], "smallImageViews");
+  const fn = "smallImageViews";
+  checkImages(fn, images);
+  checkOptions(fn, options);
+  const strength = checkStrength(fn, options.strength ?? 0.5);
+  const blur = checkBoolean(fn, "blur", options.blur ?? false);
+  const recipe = makeSimclrRecipe(strength, blur);
+  return viewPair(fn, images, options, [recipe, recipe]);
 }

@@ -45,7 +45,7 @@ Deno.test("byolViews() differ in blur and solarization as BYOL's table 6", () =>
     hue: 0.1,
     brightnessMode: "additive",
   });
-  const simclr = simclrRecipe(0.5, false);
+  const simclr = simclrRecipe({ strength: 0.5, blur: false });
   assert.deepEqual([simclr.jitter.brightness, simclr.jitter.hue, simclr.blur], [0.4, 0.1, 0]);
 });
 
@@ -101,15 +101,79 @@ Deno.test("the presets reject bad input with named errors", () => {
   const twoChannels = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
   const ints = tf.zeros([1, 4, 4, 3], "int32") as tf.Tensor4D;
   const big = images.add(1) as tf.Tensor4D;
-  assert.throws(() => simclrViews(twoChannels, { seed: 1 }), /1 or 3 channels, got 2/);
-  assert.throws(() => simclrViews(ints, { seed: 1 }), TypeError);
-  assert.throws(() => simclrViews(big, { seed: 1 }), /values in \[0, 1\]/);
-  assert.throws(() => simclrViews(images, { seed: 1, size: 0 }), /size must be/);
-  assert.throws(() => simclrViews(images, { seed: 1, strength: -1 }), /strength/);
-  assert.throws(() => byolViews(images, { seed: "1" as unknown as number }), TypeError);
-  assert.throws(
-    () => augmentView(images, { seed: 1, recipe: { ...simclrRecipe(), grayscale: 2 } }),
-    /grayscale must be in \[0, 1\], got 2/,
-  );
+  const cases: [() => unknown, string, string | RegExp][] = [
+    [
+      () => simclrViews(twoChannels, { seed: 1 }),
+      "RangeError",
+      "simclrViews(): images must be a batch with C = 1 or 3, got a float32 tensor of shape [1,4,4,2]",
+    ],
+    [
+      () => simclrViews(ints, { seed: 1 }),
+      "TypeError",
+      "simclrViews(): images must be of dtype float32, got a int32 tensor of shape [1,4,4,3]",
+    ],
+    [
+      () => smallImageViews(big, { seed: 1 }),
+      "RangeError",
+      /^smallImageViews\(\): images must be in \[0, 1\], got values in \[1\.\d+, 1\.\d+\]$/,
+    ],
+    [
+      () => simclrViews(images, { seed: 1, size: 0 }),
+      "RangeError",
+      "simclrViews(): size must be an integer >= 1 or a [height, width] pair of them, got 0",
+    ],
+    [
+      () => simclrViews(images, { seed: 1, strength: -1 }),
+      "RangeError",
+      "simclrViews(): strength must be a finite number in [0, 2.5], got -1",
+    ],
+    [
+      // Issue 15 item 9: this said "augmentView: hue must be in [0, 0.5], got 1".
+      () => simclrViews(images, { seed: 1, strength: 5 }),
+      "RangeError",
+      "simclrViews(): strength must be a finite number in [0, 2.5], got 5",
+    ],
+    [
+      () => smallImageViews(images, { seed: 1, blur: 1 as unknown as boolean }),
+      "TypeError",
+      "smallImageViews(): blur must be a boolean, got 1",
+    ],
+    [
+      () => byolViews(images, { seed: "1" as unknown as number }),
+      "TypeError",
+      'byolViews(): seed must be a safe integer, got "1"',
+    ],
+    [
+      () => augmentView(images, { seed: 1, recipe: { ...simclrRecipe(), grayscale: 2 } }),
+      "RangeError",
+      "augmentView(): recipe.grayscale must be a finite number in [0, 1], got 2",
+    ],
+    [
+      () =>
+        augmentView(images, {
+          seed: 1,
+          recipe: { ...simclrRecipe(), jitter: { ...simclrRecipe().jitter, hue: 1 } },
+        }),
+      "RangeError",
+      "augmentView(): recipe.jitter.hue must be a finite number in [0, 0.5], got 1",
+    ],
+    [
+      () => augmentView(images, { seed: 1, recipe: { ...simclrRecipe(), scale: [0, 1] } }),
+      "RangeError",
+      "augmentView(): recipe.scale[0] must be a finite number <= 1 and > 0, got 0",
+    ],
+    [
+      () => augmentView(images, { seed: 1 } as never),
+      "TypeError",
+      "augmentView(): recipe must be an object, got undefined",
+    ],
+    [
+      () => simclrRecipe({ strength: 3 }),
+      "RangeError",
+      "simclrRecipe(): strength must be a finite number in [0, 2.5], got 3",
+    ],
+  ];
+  for (const [call, name, message] of cases) assert.throws(call, { name, message });
+  assert.equal(cases.length, 13);
   tf.dispose([images, twoChannels, ints, big]);
 });

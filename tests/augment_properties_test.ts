@@ -210,7 +210,7 @@ Deno.test("brightness and contrast of strength 0 are the identity", () => {
           seed: sd,
           size: [s.h, s.w],
           recipe: {
-            ...simclrRecipe(0, false),
+            ...simclrRecipe({ strength: 0, blur: false }),
             scale: [1, 1],
             ratio: [s.w / s.h, s.w / s.h],
             flip: 0,
