@@ -28,31 +28,20 @@ export function checkImages(fn: string, images: unknown): asserts images is tf.T
 }
 
 /**
- * Checks that every value of `images` lies in [0, 1] (NaN fails). Reads two scalars back, a
- * GPU round trip: called once per public call, and skipped when `checkValues` is false.
- */
-export function checkUnitRange(fn: string, images: tf.Tensor4D): void {
-  const [lo, hi] = tf.tidy(() => tf.stack([images.min(), images.max()]).dataSync());
-  if (!(lo >= 0 && hi <= 1)) {
-    throw new RangeError(`${fn}(): images must be in [0, 1], got values in [${lo}, ${hi}]`);
-  }
-}
-
-/** Checks the options object and its `checkValues` (default true), and returns the latter. */
-export function checkValueOption(fn: string, options: { checkValues?: unknown }): boolean {
-  return checkBoolean(fn, "checkValues", options.checkValues ?? true);
-}
-
-/**
- * Checks `checkValues`, then reads the range of `images` back unless it is false. Called last,
- * after the cheap checks, so a bad argument never costs a read-back.
+ * Checks `checkValues` (default true), then, unless it is false, that every value of `images`
+ * lies in [0, 1] (NaN fails). The check reads two scalars back, a GPU round trip: it runs once
+ * per public call, after the cheap checks, so a bad argument never costs a read-back.
  */
 export function checkRange(
   fn: string,
   images: tf.Tensor4D,
   options: { checkValues?: unknown },
 ): void {
-  if (checkValueOption(fn, options)) checkUnitRange(fn, images);
+  if (!checkBoolean(fn, "checkValues", options.checkValues ?? true)) return;
+  const [lo, hi] = tf.tidy(() => tf.stack([images.min(), images.max()]).dataSync());
+  if (!(lo >= 0 && hi <= 1)) {
+    throw new RangeError(`${fn}(): images must be in [0, 1], got values in [${lo}, ${hi}]`);
+  }
 }
 
 /** Checks an optional options object: `undefined` is `{}`. */

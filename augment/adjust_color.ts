@@ -26,8 +26,9 @@ function checked(
  * @param factors One factor >= 0 per image.
  * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a bad factor.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts
@@ -58,8 +59,9 @@ export function adjustBrightness(
  * @param factors One factor >= 0 per image.
  * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a bad factor.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example Factor 0 flattens an image to its mean
  * ```ts
@@ -91,8 +93,9 @@ export function adjustContrast(
  * @param factors One factor >= 0 per image; 0 makes the image gray.
  * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad factor.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a bad factor.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example Factor 0 keeps only the value (the max channel)
  * ```ts
@@ -124,8 +127,9 @@ export function adjustSaturation(
  * @param deltas One hue shift in [-1, 1] per image.
  * @param options Whether to check the values (a read-back). Default true.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a delta outside [-1, 1].
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a delta outside [-1, 1].
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example A third of a turn takes red to green
  * ```ts

@@ -43,9 +43,10 @@ export interface RandomColorJitterOptions extends Partial<ColorJitterStrengths>,
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, strengths, brightness mode, probability and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a negative strength, hue
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a negative strength, hue
  * outside [0, 0.5] or `p` outside [0, 1].
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example SimCLR's jitter on two colour images
  * ```ts

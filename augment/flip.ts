@@ -43,8 +43,9 @@ export interface RandomFlipOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, probability and whether to check the values.
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or `p` outside [0, 1].
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or `p` outside [0, 1].
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example p = 1 flips every image
  * ```ts

@@ -58,9 +58,10 @@ export interface GaussianBlurOptions extends ValueCheckOptions {
  * @param sigmas One standard deviation > 0 (in pixels) per image.
  * @param options Kernel radius and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a sigma <= 0 or a radius that
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a sigma <= 0 or a radius that
  * does not fit the image.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example A constant image stays constant
  * ```ts
@@ -108,9 +109,10 @@ export interface RandomGaussianBlurOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, probability, sigma range, kernel radius and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], `p` outside [0, 1], a reversed
- * or non-positive sigma range or a radius that does not fit.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], `p` outside [0, 1], a
+ * reversed or non-positive sigma range or a radius that does not fit.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts

@@ -17,8 +17,9 @@ export interface NormalizeOptions {
  * @param images Float32 `[N, H, W, C]` batch, C = 1 or 3.
  * @param options Per-channel `mean` and `std` (C values each).
  * @returns A new tensor of the same shape; the caller disposes it.
- * @throws {RangeError} On a bad shape, a wrong number of values or a std <= 0.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, a wrong number of values or a std <= 0.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example ImageNet statistics
  * ```ts

@@ -25,7 +25,10 @@ export interface CropBoxOptions {
   width: number;
   /** Range of the crop's area as a fraction of the image's area. Default `[0.08, 1]`. */
   scale?: [number, number];
-  /** Range of the crop's aspect ratio (width / height, in pixels), sampled log-uniformly. Default `[3/4, 4/3]`. */
+  /**
+   * Range of the crop's aspect ratio (width / height, in pixels), sampled log-uniformly.
+   * Default `[3/4, 4/3]`.
+   */
   ratio?: [number, number];
 }
 
@@ -143,8 +146,10 @@ export interface RandomResizedCropOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size, the `scale` / `ratio` ranges and whether to check the values.
  * @returns A new `[N, size, size, C]` tensor in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a reversed range or a size < 1.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a reversed range or a
+ * size < 1.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example Two 28x28 grayscale images to 16x16 crops
  * ```ts

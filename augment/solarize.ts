@@ -18,8 +18,9 @@ export interface SolarizeOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Threshold and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a bad threshold.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a bad threshold.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts
@@ -59,8 +60,10 @@ export interface RandomSolarizeOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, probability, threshold and whether to check the values.
  * @returns A new tensor of the same shape in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], `p` or `threshold` outside [0, 1].
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], `p` or `threshold`
+ * outside [0, 1].
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts

@@ -70,9 +70,10 @@ export interface AugmentViewOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size, recipe and whether to check the values.
  * @returns A new `[N, height, width, C]` tensor in [0, 1]; the caller disposes it.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a bad size, a probability
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a bad size, a probability
  * outside [0, 1], a reversed range or a bad strength.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example A crop-and-flip-only view
  * ```ts
@@ -279,8 +280,10 @@ function viewPair(
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size, colour strength, blur and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1 or a strength
+ * outside [0, 2.5].
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts
@@ -325,8 +328,9 @@ export interface ByolViewsOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On a bad shape, values outside [0, 1] or a size < 1.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a size < 1.
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example
  * ```ts
@@ -369,8 +373,10 @@ export interface SmallImageViewsOptions extends ValueCheckOptions {
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size, colour strength, blur and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On a bad shape, values outside [0, 1], a size < 1 or a bad strength.
- * @throws {TypeError} On arguments of the wrong type.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1 or a strength
+ * outside [0, 2.5].
+ * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
+ * rank-4 tensor.
  *
  * @example Fashion-MNIST-sized batch
  * ```ts
