@@ -1,6 +1,17 @@
-import { checkInteger, checkOptions, checkUnitInterval } from "./_validate.ts";
+import { checkInteger, checkOptions, checkProbability, rangeError } from "@selfsup/internal";
 
-/** Options for {@linkcode cosineMomentum}. */
+/**
+ * Options for {@linkcode cosineMomentum}.
+ *
+ * @example BYOL's defaults, written out
+ * ```ts
+ * import { cosineMomentum, type CosineMomentumOptions } from "@selfsup/optim";
+ * import assert from "node:assert/strict";
+ *
+ * const options: CosineMomentumOptions = { base: 0.996, final: 1, totalSteps: 1000 };
+ * assert.equal(cosineMomentum(options)(0), 0.996);
+ * ```
+ */
 export interface CosineMomentumOptions {
   /** Momentum at step 0; in [0, final]. Defaults to 0.996 (BYOL's tau_base). */
   base?: number;
@@ -20,10 +31,11 @@ export interface CosineMomentumOptions {
  *
  * @param options The schedule's end points and length; see {@linkcode CosineMomentumOptions}.
  * @returns A pure function from a step (an integer >= 0) to tau at that step; it throws a
- * RangeError for a negative or fractional step.
+ * RangeError for a negative or fractional step (a TypeError for a non-number), naming
+ * `cosineMomentum()`.
+ * @throws {TypeError} If `options` is not an object or a field is not a number.
  * @throws {RangeError} If `base` or `final` is outside [0, 1], `base > final`, or `totalSteps`
  * is not an integer >= 1.
- * @throws {TypeError} If `options` is not an object or a field is not a number.
  *
  * @example BYOL's defaults over 1000 steps
  * ```ts
@@ -38,15 +50,14 @@ export interface CosineMomentumOptions {
  * ```
  */
 export function cosineMomentum(options: CosineMomentumOptions): (step: number) => number {
-  checkOptions("cosineMomentum options", options);
-  const base = checkUnitInterval("base", options.base ?? 0.996);
-  const final = checkUnitInterval("final", options.final ?? 1);
-  if (base > final) {
-    throw new RangeError(`base must be <= final (${final}), got ${base}`);
-  }
-  const totalSteps = checkInteger("totalSteps", options.totalSteps, 1);
+  const fn = "cosineMomentum";
+  checkOptions(fn, options);
+  const base = options.base === undefined ? 0.996 : checkProbability(fn, "base", options.base);
+  const final = options.final === undefined ? 1 : checkProbability(fn, "final", options.final);
+  if (base > final) throw rangeError(fn, "base", `<= final (${final})`, base);
+  const totalSteps = checkInteger(fn, "totalSteps", options.totalSteps, { min: 1 });
   return (step: number): number => {
-    checkInteger("step", step, 0);
+    checkInteger(fn, "step", step, { min: 0 });
     if (step >= totalSteps) return final;
     // The same value as final - (final - base) * (cos + 1) / 2, written so that step 0 gives
     // exactly base and rounding cannot break monotonicity.

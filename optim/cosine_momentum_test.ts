@@ -25,24 +25,56 @@ Deno.test("cosineMomentum() takes custom end points", () => {
   assert.deepEqual([0, 1, 2, 3].map(constant), [0.5, 0.5, 0.5, 0.5]);
 });
 
-Deno.test("cosineMomentum() rejects bad options and steps, naming the argument", () => {
-  const cases: [unknown, ErrorConstructor, RegExp][] = [
-    [undefined, TypeError, /cosineMomentum options must be an options object/],
-    [{}, TypeError, /totalSteps must be a number, got undefined/],
-    [{ totalSteps: 0 }, RangeError, /totalSteps must be an integer >= 1, got 0/],
-    [{ totalSteps: 10, base: -0.1 }, RangeError, /base must be in \[0, 1\], got -0.1/],
-    [{ totalSteps: 10, final: 1.01 }, RangeError, /final must be in \[0, 1\], got 1.01/],
-    [{ totalSteps: 10, base: NaN }, RangeError, /base must be in \[0, 1\], got NaN/],
-    [{ totalSteps: 10, base: 0.9, final: 0.8 }, RangeError, /base must be <= final \(0.8\)/],
+Deno.test("cosineMomentum() rejects bad options and steps with a house-format error", () => {
+  const cases: [unknown, ErrorConstructor, string][] = [
+    [undefined, TypeError, "cosineMomentum(): options must be an object, got undefined"],
+    [{}, TypeError, "cosineMomentum(): totalSteps must be an integer >= 1, got undefined"],
+    [{ totalSteps: 0 }, RangeError, "cosineMomentum(): totalSteps must be an integer >= 1, got 0"],
+    [
+      { totalSteps: 10, base: -0.1 },
+      RangeError,
+      "cosineMomentum(): base must be a finite number in [0, 1], got -0.1",
+    ],
+    [
+      { totalSteps: 10, final: 1.01 },
+      RangeError,
+      "cosineMomentum(): final must be a finite number in [0, 1], got 1.01",
+    ],
+    [
+      { totalSteps: 10, base: NaN },
+      RangeError,
+      "cosineMomentum(): base must be a finite number in [0, 1], got NaN",
+    ],
+    [
+      { totalSteps: 10, base: "0.9" },
+      TypeError,
+      'cosineMomentum(): base must be a finite number in [0, 1], got "0.9"',
+    ],
+    [
+      { totalSteps: 10, base: 0.9, final: 0.8 },
+      RangeError,
+      "cosineMomentum(): base must be <= final (0.8), got 0.9",
+    ],
   ];
   for (const [options, type, message] of cases) {
     assert.throws(() => cosineMomentum(options as never), (e: Error) => {
-      assert.ok(e instanceof type, `${JSON.stringify(options)}: ${e}`);
-      assert.match(e.message, message);
+      assert.equal(e.constructor, type, `${JSON.stringify(options)}: ${e}`);
+      assert.equal(e.message, message);
       return true;
     });
   }
+  assert.equal(cases.length, 8);
   const tau = cosineMomentum({ totalSteps: 10 });
-  assert.throws(() => tau(-2), /step must be an integer >= 0, got -2/);
+  assert.throws(() => tau(-2), {
+    name: "RangeError",
+    message: "cosineMomentum(): step must be an integer >= 0, got -2",
+  });
   assert.throws(() => tau(1.5), RangeError);
+});
+
+Deno.test("cosineMomentum() accepts the ends of [0, 1], as lars() does for its momentum", () => {
+  const tau = cosineMomentum({ base: 0, final: 1, totalSteps: 2 });
+  assert.equal(tau(0), 0);
+  assertNear(tau(1), 0.5, "k = K/2");
+  assert.equal(tau(2), 1);
 });

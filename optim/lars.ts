@@ -1,12 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   checkBoolean,
-  checkNonNegative,
+  checkNumber,
   checkOptions,
-  checkPositive,
-  checkUnitInterval,
-  describe,
-} from "./_validate.ts";
+  checkProbability,
+  rangeError,
+  typeError,
+} from "@selfsup/internal";
+
+// The public function that option errors name, also for the constructor: most code calls lars().
+const FN = "lars";
 
 /**
  * The variable-name patterns that {@linkcode lars} excludes from weight decay and from the
@@ -40,7 +43,20 @@ export const DEFAULT_LARS_EXCLUDE: readonly string[] = Object.freeze([
   "/beta",
 ]);
 
-/** Options for {@linkcode lars} and the {@linkcode LarsOptimizer} constructor. */
+/**
+ * Options for {@linkcode lars} and the {@linkcode LarsOptimizer} constructor.
+ *
+ * @example SimCLR's settings (the learning rate comes from a schedule)
+ * ```ts
+ * import { lars, type LarsOptions } from "@selfsup/optim";
+ * import assert from "node:assert/strict";
+ *
+ * const options: LarsOptions = { learningRate: 0, momentum: 0.9, weightDecay: 1e-6, eta: 0.001 };
+ * const optimizer = lars(options);
+ * assert.equal(optimizer.getConfig().momentum, 0.9);
+ * optimizer.dispose();
+ * ```
+ */
 export interface LarsOptions {
   /** Learning rate; finite, >= 0. Change it between steps with `optimizer.learningRate = x`. */
   learningRate: number;
@@ -67,7 +83,22 @@ export interface LarsOptions {
   classicMomentum?: boolean;
 }
 
-/** A tensor with a name, as `getWeights`/`setWeights` and `applyGradients` exchange them. */
+/**
+ * A tensor with a name, as `getWeights`/`setWeights` and `applyGradients` exchange them.
+ *
+ * @example The iteration count, as `getWeights()` returns it first
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { lars, type NamedTensor } from "@selfsup/optim";
+ * import assert from "node:assert/strict";
+ *
+ * const optimizer = lars({ learningRate: 0.1 });
+ * const state: NamedTensor[] = await optimizer.getWeights();
+ * assert.equal(state[0].name, "iter");
+ * tf.dispose(state.map((s) => s.tensor));
+ * optimizer.dispose();
+ * ```
+ */
 export interface NamedTensor {
   /** The variable or state name, e.g. `dense_Dense1/kernel` or `iter`. */
   name: string;
@@ -152,31 +183,41 @@ export class LarsOptimizer extends tf.Optimizer {
   /**
    * Builds a LARS optimizer; {@linkcode lars} is the same as `new LarsOptimizer(options)`.
    *
+   * Errors name `lars()`, the function most code calls, also when the constructor is called.
+   *
    * @param options Hyper-parameters; see {@linkcode LarsOptions}.
-   * @throws {RangeError} If a number is out of range (see {@linkcode LarsOptions}).
-   * @throws {TypeError} If `options` is not an object, an option has the wrong type, or a
+   * @throws {TypeError} If `options` is not an object, or an option has the wrong type.
+   * @throws {RangeError} If a number is out of range (see {@linkcode LarsOptions}) or a
    * pattern in `exclude` is not a valid regular expression.
    */
   constructor(options: LarsOptions) {
     super();
-    checkOptions("lars options", options);
-    this.#learningRate = checkNonNegative("learningRate", options.learningRate);
-    this.#momentum = checkUnitInterval("momentum", options.momentum ?? 0.9);
-    this.#weightDecay = checkNonNegative("weightDecay", options.weightDecay ?? 0);
-    this.#eta = checkPositive("eta", options.eta ?? 0.001);
-    this.#nesterov = checkBoolean("nesterov", options.nesterov ?? false);
-    this.#classicMomentum = checkBoolean("classicMomentum", options.classicMomentum ?? true);
-    this.#exclude = options.exclude ?? DEFAULT_LARS_EXCLUDE;
+    checkOptions(FN, options);
+    const given = <T>(value: T | undefined, fallback: T) => value === undefined ? fallback : value;
+    this.#learningRate = checkNumber(FN, "learningRate", options.learningRate, { min: 0 });
+    this.#momentum = checkProbability(FN, "momentum", given(options.momentum, 0.9));
+    this.#weightDecay = checkNumber(FN, "weightDecay", given(options.weightDecay, 0), { min: 0 });
+    this.#eta = checkNumber(FN, "eta", given(options.eta, 0.001), { above: 0 });
+    this.#nesterov = checkBoolean(FN, "nesterov", given(options.nesterov, false));
+    this.#classicMomentum = checkBoolean(
+      FN,
+      "classicMomentum",
+      given(options.classicMomentum, true),
+    );
+    this.#exclude = given(options.exclude, DEFAULT_LARS_EXCLUDE);
     this.#isExcluded = excludePredicate(this.#exclude);
   }
 
-  /** The learning rate of the next step; set it (finite, >= 0) to follow a schedule. */
+  /**
+   * The learning rate of the next step; set it (finite, >= 0) to follow a schedule. A bad
+   * value throws (a `lars(): learningRate ...` TypeError or RangeError) and keeps the old rate.
+   */
   get learningRate(): number {
     return this.#learningRate;
   }
 
   set learningRate(value: number) {
-    this.#learningRate = checkNonNegative("learningRate", value);
+    this.#learningRate = checkNumber(FN, "learningRate", value, { min: 0 });
   }
 
   /**
@@ -207,8 +248,9 @@ export class LarsOptimizer extends tf.Optimizer {
    * @param variableGradients Gradients keyed by variable name (as `computeGradients` returns
    * them) or as a list of `{ name, tensor }` (as `minimize` passes them with a `varList`); a
    * missing gradient leaves its variable unchanged.
-   * @throws {Error} If a name is not a registered variable, or a gradient's or momentum
-   * buffer's shape differs from its variable's.
+   * @throws {RangeError} If a name is not a registered variable, a gradient's shape differs
+   * from its variable's, or a position's momentum buffer belongs to another variable or shape
+   * (the step then changes nothing).
    *
    * @example
    * ```ts
@@ -230,15 +272,19 @@ export class LarsOptimizer extends tf.Optimizer {
     const named: [string, tf.Tensor | undefined][] = Array.isArray(variableGradients)
       ? variableGradients.map(({ name, tensor }) => [name, tensor])
       : Object.entries(variableGradients);
+    const fn = "LarsOptimizer.applyGradients";
     const registered = tf.engine().registeredVariables;
     const variables = named.map(([name, gradient], i) => {
       const variable = registered[name];
       if (variable == null) {
-        throw new Error(`lars: no variable named ${JSON.stringify(name)} is registered`);
+        throw rangeError(fn, "variableGradients", "keyed by registered variable names", name);
       }
       if (gradient != null && !sameShape(gradient.shape, variable.shape)) {
-        throw new Error(
-          `lars: gradient of ${name} has shape [${gradient.shape}], variable has [${variable.shape}]`,
+        throw rangeError(
+          fn,
+          `the gradient of ${name}`,
+          `a tensor of its variable's shape [${variable.shape}]`,
+          gradient,
         );
       }
       this.#checkBuffer(i, name, variable);
@@ -299,10 +345,11 @@ export class LarsOptimizer extends tf.Optimizer {
       ? `has shape [${buffer.variable.shape}]`
       : null;
     if (problem !== null) {
-      throw new Error(
-        `lars: momentum buffer ${i} (${buffer.originalName}) ${problem} but got variable ` +
-          `${name} of shape [${variable.shape}]; pass the same variables in the same order ` +
-          `every step (one optimizer per variable list)`,
+      throw new RangeError(
+        `LarsOptimizer.applyGradients(): variable ${i} must match momentum buffer ${i} ` +
+          `(${buffer.originalName}), which ${problem}; pass the same variables in the same ` +
+          `order every step (one optimizer per variable list), got ${name} of shape ` +
+          `[${variable.shape}]`,
       );
     }
   }
@@ -367,7 +414,7 @@ export class LarsOptimizer extends tf.Optimizer {
    *
    * @param weightValues The iteration count (`"iter"`) first, then the momentum buffers in
    * variable order.
-   * @throws {TypeError} If the list is empty or does not start with `"iter"`.
+   * @throws {TypeError} If `weightValues` is not a list that starts with `"iter"`.
    *
    * @example
    * ```ts
@@ -385,11 +432,11 @@ export class LarsOptimizer extends tf.Optimizer {
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     if (!Array.isArray(weightValues) || weightValues[0]?.name !== "iter") {
-      throw new TypeError(
-        `lars: setWeights expects the list from getWeights(), starting with "iter", got ` +
-          (Array.isArray(weightValues)
-            ? `first name ${describe(weightValues[0]?.name)}`
-            : describe(weightValues)),
+      throw typeError(
+        "LarsOptimizer.setWeights",
+        "weightValues",
+        `the list from getWeights(), starting with "iter"`,
+        Array.isArray(weightValues) ? weightValues.map((w) => w?.name) : weightValues,
       );
     }
     const buffers = await this.extractIterations(weightValues);
@@ -420,8 +467,11 @@ export class LarsOptimizer extends tf.Optimizer {
   override getConfig(): tf.serialization.ConfigDict {
     const exclude = this.#exclude;
     if (typeof exclude === "function") {
-      throw new TypeError(
-        "lars: cannot serialise an exclude predicate; pass exclude as a list of patterns",
+      throw typeError(
+        "LarsOptimizer.getConfig",
+        "exclude",
+        "a list of patterns to be serialised (pass patterns to lars(), not a predicate)",
+        exclude,
       );
     }
     return {
@@ -442,8 +492,8 @@ export class LarsOptimizer extends tf.Optimizer {
    * @param cls The class to build (`LarsOptimizer` or a subclass).
    * @param config A config from `getConfig()`.
    * @returns A new optimizer with those hyper-parameters and no state.
-   * @throws {RangeError} If a value is out of range.
    * @throws {TypeError} If a value has the wrong type.
+   * @throws {RangeError} If a value is out of range.
    *
    * @example
    * ```ts
@@ -486,9 +536,9 @@ tf.serialization.registerClass(LarsOptimizer);
  * @param options Hyper-parameters; see {@linkcode LarsOptions}. SimCLR uses momentum 0.9,
  * weight decay 1e-6, eta 0.001 and a learning rate from {@linkcode warmupCosine}.
  * @returns The optimizer; call `dispose()` on it when done to free its momentum buffers.
- * @throws {RangeError} If a number is out of range (see {@linkcode LarsOptions}).
- * @throws {TypeError} If an option has the wrong type or a pattern is not a valid regular
- * expression.
+ * @throws {TypeError} If `options` is not an object or an option has the wrong type.
+ * @throws {RangeError} If a number is out of range (see {@linkcode LarsOptions}) or a pattern
+ * is not a valid regular expression.
  *
  * @example Following a warmup + cosine schedule
  * ```ts
@@ -523,20 +573,16 @@ function excludePredicate(
 ): (name: string) => boolean {
   if (typeof exclude === "function") return exclude;
   if (!Array.isArray(exclude)) {
-    throw new TypeError(
-      `exclude must be a list of patterns or a predicate, got ${describe(exclude)}`,
-    );
+    throw typeError(FN, "exclude", "a list of patterns or a predicate", exclude);
   }
   const patterns = exclude.map((pattern, i) => {
     if (typeof pattern !== "string") {
-      throw new TypeError(`exclude[${i}] must be a string pattern, got ${describe(pattern)}`);
+      throw typeError(FN, `exclude[${i}]`, "a string pattern", pattern);
     }
     try {
       return new RegExp(pattern);
     } catch {
-      throw new TypeError(
-        `exclude[${i}] must be a valid regular expression, got ${JSON.stringify(pattern)}`,
-      );
+      throw rangeError(FN, `exclude[${i}]`, "a valid regular expression", pattern);
     }
   });
   return (name) => patterns.some((pattern) => pattern.test(name));

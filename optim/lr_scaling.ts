@@ -1,4 +1,4 @@
-import { checkInteger, checkNonNegative } from "./_validate.ts";
+import { checkInteger, checkNumber } from "@selfsup/internal";
 
 /**
  * Linear learning-rate scaling, `baseLr * batchSize / 256` (Goyal et al., 2017,
@@ -9,9 +9,9 @@ import { checkInteger, checkNonNegative } from "./_validate.ts";
  * @param baseLr The learning rate for a batch of 256; finite, >= 0.
  * @param batchSize The global batch size; an integer >= 1.
  * @returns `baseLr * batchSize / 256`.
+ * @throws {TypeError} If an argument is not a number.
  * @throws {RangeError} If `baseLr` is negative or not finite, or `batchSize` is not an integer
  * >= 1.
- * @throws {TypeError} If an argument is not a number.
  *
  * @example SimCLR's ImageNet setting
  * ```ts
@@ -22,8 +22,8 @@ import { checkInteger, checkNonNegative } from "./_validate.ts";
  * ```
  */
 export function linearScaledLr(baseLr: number, batchSize: number): number {
-  checkNonNegative("baseLr", baseLr);
-  checkInteger("batchSize", batchSize, 1);
+  checkNumber("linearScaledLr", "baseLr", baseLr, { min: 0 });
+  checkInteger("linearScaledLr", "batchSize", batchSize, { min: 1 });
   return baseLr * batchSize / 256;
 }
 
@@ -35,9 +35,9 @@ export function linearScaledLr(baseLr: number, batchSize: number): number {
  * @param baseLr The per-sqrt-example learning rate; finite, >= 0.
  * @param batchSize The global batch size; an integer >= 1.
  * @returns `baseLr * Math.sqrt(batchSize)`.
+ * @throws {TypeError} If an argument is not a number.
  * @throws {RangeError} If `baseLr` is negative or not finite, or `batchSize` is not an integer
  * >= 1.
- * @throws {TypeError} If an argument is not a number.
  *
  * @example SimCLR's small-batch setting
  * ```ts
@@ -48,7 +48,7 @@ export function linearScaledLr(baseLr: number, batchSize: number): number {
  * ```
  */
 export function sqrtScaledLr(baseLr: number, batchSize: number): number {
-  checkNonNegative("baseLr", baseLr);
-  checkInteger("batchSize", batchSize, 1);
+  checkNumber("sqrtScaledLr", "baseLr", baseLr, { min: 0 });
+  checkInteger("sqrtScaledLr", "batchSize", batchSize, { min: 1 });
   return baseLr * Math.sqrt(batchSize);
 }

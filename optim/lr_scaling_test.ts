@@ -14,12 +14,27 @@ Deno.test("sqrtScaledLr() is baseLr * sqrt(batchSize)", () => {
   assert.equal(sqrtScaledLr(2, 2), 2 * Math.SQRT2);
 });
 
-Deno.test("lr scaling rules reject bad arguments, naming them", () => {
-  for (const f of [linearScaledLr, sqrtScaledLr]) {
-    assert.throws(() => f(-0.1, 256), /baseLr must be a finite number >= 0, got -0.1/);
-    assert.throws(() => f(NaN, 256), RangeError);
-    assert.throws(() => f(0.1, 0), /batchSize must be an integer >= 1, got 0/);
-    assert.throws(() => f(0.1, 12.5), /batchSize must be an integer >= 1, got 12.5/);
-    assert.throws(() => f(0.1, "256" as never), /batchSize must be a number, got "256"/);
+Deno.test("lr scaling rules reject bad arguments with a house-format error naming them", () => {
+  const rules = [[linearScaledLr, "linearScaledLr"], [sqrtScaledLr, "sqrtScaledLr"]] as const;
+  for (const [f, name] of rules) {
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => f(-0.1, 256), RangeError, `${name}(): baseLr must be a finite number >= 0, got -0.1`],
+      [() => f(NaN, 256), RangeError, `${name}(): baseLr must be a finite number >= 0, got NaN`],
+      [() => f(0.1, 0), RangeError, `${name}(): batchSize must be an integer >= 1, got 0`],
+      [() => f(0.1, 12.5), RangeError, `${name}(): batchSize must be an integer >= 1, got 12.5`],
+      [
+        () => f(0.1, "256" as never),
+        TypeError,
+        `${name}(): batchSize must be an integer >= 1, got "256"`,
+      ],
+    ];
+    for (const [call, type, message] of cases) {
+      assert.throws(call, (e: Error) => {
+        assert.equal(e.constructor, type, `${e}`);
+        assert.equal(e.message, message);
+        return true;
+      });
+    }
+    assert.equal(cases.length, 5);
   }
 });

@@ -196,3 +196,50 @@ Deno.test("the losses leak no tensors on generated inputs", () => {
     { ...runs, numRuns: 100 },
   );
 });
+
+Deno.test("every function @selfsup/losses exports names itself and the argument in its errors", async () => {
+  const losses = await import("@selfsup/losses");
+  const ok = tf.ones([2, 3]);
+  // One bad call per exported function (a new export without an entry fails this test); a
+  // wrong rank is a TypeError, a value out of range a RangeError.
+  const badCalls: Record<string, [() => unknown, string, ErrorConstructor][]> = {
+    ntXent: [
+      [() => losses.ntXent(tf.ones([6]), ok), "z1", TypeError],
+      [() => losses.ntXent(ok, ok, { temperature: 0 }), "temperature", RangeError],
+    ],
+    byolLoss: [[() => losses.byolLoss(ok, tf.ones([2, 3, 1])), "z", TypeError]],
+    distillationLoss: [
+      [
+        () => losses.distillationLoss(ok, ok, { checkValues: 1 as never }),
+        "checkValues",
+        TypeError,
+      ],
+    ],
+    crossEntropy: [
+      [() => losses.crossEntropy(ok, new Int32Array([0, 3])), "labels[1]", RangeError],
+      [
+        () => losses.crossEntropy(ok, tf.tensor2d([[0], [1]], [2, 1], "int32")),
+        "labels",
+        TypeError,
+      ],
+    ],
+  };
+  const functions = Object.entries(losses).filter(([, value]) => typeof value === "function");
+  assert.deepEqual(functions.map(([name]) => name).sort(), Object.keys(badCalls).sort());
+  let checked = 0;
+  for (const [name, calls] of Object.entries(badCalls)) {
+    for (const [call, argument, type] of calls) {
+      tf.tidy(() =>
+        assert.throws(call, (e: Error) => {
+          assert.equal(e.constructor, type, `${name}: ${e}`);
+          assert.ok(e.message.startsWith(`${name}(): ${argument} must `), e.message);
+          assert.match(e.message, /, got /);
+          return true;
+        })
+      );
+      checked++;
+    }
+  }
+  assert.equal(checked, 6);
+  ok.dispose();
+});

@@ -102,28 +102,38 @@ const warmupCosineArb = fc.record({
   warmupSteps: Math.round(totalSteps * warmupFraction),
 }));
 
-Deno.test("warmupCosine() rises during warmup, never rises after, and hits its end points", () => {
+Deno.test("warmupCosine() rises from a non-zero step 0 to baseLr, never rises after, and hits its end points", () => {
   fc.assert(
     fc.property(warmupCosineArb, (options) => {
       const { baseLr, finalLr, totalSteps, warmupSteps } = options;
       const lr = warmupCosine(options);
-      assert.equal(lr(0), warmupSteps > 0 ? 0 : baseLr);
+      // Step 0 trains (issue 16): baseLr / warmupSteps, or baseLr with no warmup.
+      assert.equal(lr(0), warmupSteps > 0 ? baseLr * (1 / warmupSteps) : baseLr);
+      // Non-zero whenever baseLr / warmupSteps does not underflow.
+      const trains = baseLr >= 1e-300;
+      if (trains) assert.ok(lr(0) > 0, `lr(0) = ${lr(0)}`);
+      if (warmupSteps > 0) assert.equal(lr(warmupSteps - 1), baseLr);
       if (warmupSteps < totalSteps) assert.equal(lr(warmupSteps), baseLr);
       assert.equal(lr(totalSteps), finalLr);
       assert.equal(lr(totalSteps + 1), finalLr);
       assert.equal(lr(10 * totalSteps + 7), finalLr);
+      let warmupChecked = 0;
       for (let k = 0; k < warmupSteps; k++) {
-        const [a, b] = [lr(k), lr(k + 1)];
-        assert.ok(0 <= a && a <= baseLr, `lr(${k}) = ${a} outside [0, ${baseLr}]`);
-        // Strictly increasing while baseLr is far from underflow; the last warmup step may
-        // jump straight to finalLr when warmupSteps === totalSteps.
-        if (k + 1 < totalSteps) {
+        const a = lr(k);
+        assert.ok(Math.abs(a - baseLr * (k + 1) / warmupSteps) <= 1e-15 * baseLr, `lr(${k})`);
+        assert.ok(0 < a || !trains, `lr(${k}) = ${a} is 0`);
+        assert.ok(a <= baseLr, `lr(${k}) = ${a} > ${baseLr}`);
+        // Strictly increasing up to the last warmup step while baseLr is far from underflow.
+        if (k + 1 < warmupSteps) {
+          const b = lr(k + 1);
           assert.ok(
             baseLr >= 1e-6 ? b > a : b >= a,
-            `warmup: lr(${k + 1}) = ${b} < lr(${k}) = ${a}`,
+            `warmup: lr(${k + 1}) = ${b} <= lr(${k}) = ${a}`,
           );
         }
+        warmupChecked++;
       }
+      assert.equal(warmupChecked, warmupSteps);
       for (let k = warmupSteps; k <= totalSteps + 1; k++) {
         const [a, b] = [lr(k), lr(k + 1)];
         assert.ok(finalLr <= a && a <= baseLr, `lr(${k}) = ${a} outside [${finalLr}, ${baseLr}]`);
@@ -160,4 +170,54 @@ Deno.test("cosineMomentum() never decreases, stays in [base, final], and hits it
     }),
     RUNS,
   );
+});
+
+Deno.test("every function @selfsup/optim exports names itself and the argument in its errors", async () => {
+  const optim = await import("@selfsup/optim");
+  // One bad call per exported function (a new export without an entry fails this test).
+  const badCalls: Record<string, [() => unknown, string, ErrorConstructor][]> = {
+    lars: [
+      [() => optim.lars({ learningRate: 1, momentum: 2 }), "momentum", RangeError],
+      [() => optim.lars(null as never), "options", TypeError],
+    ],
+    LarsOptimizer: [
+      [() => new optim.LarsOptimizer({ learningRate: -1 }), "learningRate", RangeError],
+    ],
+    warmupCosine: [
+      [
+        () => optim.warmupCosine({ baseLr: 1, warmupSteps: 3, totalSteps: 2 }),
+        "warmupSteps",
+        RangeError,
+      ],
+      [
+        () => optim.warmupCosine({ baseLr: 1, warmupSteps: 1, totalSteps: 2 })(-1),
+        "step",
+        RangeError,
+      ],
+    ],
+    cosineMomentum: [
+      [() => optim.cosineMomentum({ totalSteps: 5, base: 1.5 }), "base", RangeError],
+      [() => optim.cosineMomentum({ totalSteps: "5" as never }), "totalSteps", TypeError],
+    ],
+    linearScaledLr: [[() => optim.linearScaledLr(0.3, 0), "batchSize", RangeError]],
+    sqrtScaledLr: [[() => optim.sqrtScaledLr(-1, 256), "baseLr", RangeError]],
+    setLearningRate: [[() => optim.setLearningRate({} as never, 0.1), "optimizer", TypeError]],
+  };
+  const functions = Object.entries(optim).filter(([, value]) => typeof value === "function");
+  assert.deepEqual(functions.map(([name]) => name).sort(), Object.keys(badCalls).sort());
+  let checked = 0;
+  for (const [name, calls] of Object.entries(badCalls)) {
+    // The class's errors name lars(), the function that builds it.
+    const fn = name === "LarsOptimizer" ? "lars" : name;
+    for (const [call, argument, type] of calls) {
+      assert.throws(call, (e: Error) => {
+        assert.equal(e.constructor, type, `${name}: ${e}`);
+        assert.ok(e.message.startsWith(`${fn}(): ${argument} must be `), e.message);
+        assert.match(e.message, /, got /);
+        return true;
+      });
+      checked++;
+    }
+  }
+  assert.equal(checked, 10);
 });
