@@ -14,9 +14,15 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  *
  * @example
  * ```ts
- * import type { DistillationLossOptions } from "@selfsup/losses";
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { distillationLoss, type DistillationLossOptions } from "@selfsup/losses";
  *
- * const options: DistillationLossOptions = { temperature: 2 };
+ * const options: DistillationLossOptions = { temperature: 2, checkValues: false };
+ * const logits = tf.zeros([1, 2]); // uniform: T^2 log 2
+ * const loss = distillationLoss(logits, logits, options);
+ * assert.ok(Math.abs(loss.dataSync()[0] - 4 * Math.log(2)) < 1e-6);
+ * tf.dispose([logits, loss]);
  * ```
  */
 export interface DistillationLossOptions extends ValueCheckOptions {

@@ -14,9 +14,15 @@ import type { ValueCheckOptions } from "./value_check_options.ts";
  *
  * @example
  * ```ts
- * import type { NtXentOptions } from "@selfsup/losses";
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { ntXent, type NtXentOptions } from "@selfsup/losses";
  *
  * const options: NtXentOptions = { temperature: 0.1 }; // SimCLR's choice for large batches
+ * const z = tf.ones([2, 4]); // all views alike: log(2N - 1) at any temperature
+ * const loss = ntXent(z, z, options);
+ * assert.ok(Math.abs(loss.dataSync()[0] - Math.log(3)) < 1e-5);
+ * tf.dispose([z, loss]);
  * ```
  */
 export interface NtXentOptions extends ValueCheckOptions {

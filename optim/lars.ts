@@ -147,6 +147,7 @@ interface Accumulator {
  * @example A SimCLR-style step
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { LarsOptimizer } from "@selfsup/optim";
  *
  * const model = tf.sequential({
@@ -159,6 +160,11 @@ interface Accumulator {
  *   false,
  *   model.trainableWeights.map((w) => w.read() as tf.Variable),
  * );
+ * // Every gradient entry is 3. The bias is excluded: plain momentum SGD, 0 - 0.3 * 3. The
+ * // kernel moves by lr * trustRatio * 3, with trustRatio = 0.001 * |w| / |g| ~ 1/3000.
+ * const [kernel, bias] = model.getWeights().map((w) => Array.from(w.dataSync()));
+ * assert.ok(bias.every((b) => Math.abs(b + 0.9) < 1e-6));
+ * assert.ok(kernel.every((k) => Math.abs(k - (1 - 0.0003)) < 1e-6));
  * x.dispose();
  * model.dispose();
  * optimizer.dispose();
@@ -543,15 +549,18 @@ tf.serialization.registerClass(LarsOptimizer);
  * @example Following a warmup + cosine schedule
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { lars, warmupCosine } from "@selfsup/optim";
  *
  * const w = tf.tidy(() => tf.variable(tf.ones([2, 2]), true, "lars_example/kernel"));
  * const schedule = warmupCosine({ baseLr: 0.3, warmupSteps: 2, totalSteps: 10 });
- * const optimizer = lars({ learningRate: schedule(0), weightDecay: 1e-6 });
- * for (let step = 0; step < 3; step++) {
- *   optimizer.learningRate = schedule(step);
+ * const optimizer = lars({ learningRate: 0, weightDecay: 1e-6 });
+ * while (optimizer.iterations < 3) {
+ *   optimizer.learningRate = schedule(optimizer.iterations);
  *   optimizer.minimize(() => tf.sum(tf.square(w)), false, [w]);
  * }
+ * assert.equal(optimizer.learningRate, 0.3);
+ * assert.ok(w.dataSync().every((v) => v < 1)); // every step moved w downhill
  * w.dispose();
  * optimizer.dispose();
  * ```
