@@ -1,5 +1,7 @@
-import { type Dataset, selectImages } from "./dataset.ts";
-import { checkSeed, mixSeed, permutation } from "./_random.ts";
+import type { Dataset } from "./dataset.ts";
+import { checkDataset } from "./_validate.ts";
+import { batchRanges, checkBatchOptions } from "./_batch_order.ts";
+import { pick } from "./_pick.ts";
 
 /** A batch from {@linkcode batches}: a small dataset plus where its images came from. */
 export interface Batch extends Dataset {
@@ -15,7 +17,10 @@ export interface BatchesOptions {
   shuffle?: boolean;
   /** Integer seed of the shuffle; required when shuffling. */
   seed?: number;
-  /** Epoch number, mixed into the seed so that each epoch has its own order (default 0). */
+  /**
+   * Epoch number, an integer in [0, 2^32 - 1], mixed into the seed so that each epoch has its
+   * own order (default 0).
+   */
   epoch?: number;
   /** Skip the last, smaller batch (default false). */
   dropLast?: boolean;
@@ -25,15 +30,20 @@ export interface BatchesOptions {
  * Iterates over a dataset in batches, in a seeded shuffled order.
  *
  * One call walks one epoch: every image appears exactly once (or not at all if it falls in
- * a dropped last batch). The same `seed` and `epoch` always give the same order; change
- * `epoch` to get a fresh order for the next pass. Each batch copies its pixels, so the
- * caller may keep or modify it.
+ * a dropped last batch). The same `seed` and `epoch` always give the same order, on every
+ * runtime, and the same order as epoch `epoch` of `linearProbe` in `@selfsup/eval` with that
+ * seed; change `epoch` to get a fresh order for the next pass. Each batch copies its pixels,
+ * so the caller may keep or modify it.
+ *
+ * The options are checked when `batches()` is called, before the first batch is asked for.
  *
  * @param dataset The images (and labels) to iterate over.
  * @param options Batch size, shuffling, seed, epoch and drop-last.
  * @returns A generator of batches, `ceil(N / batchSize)` of them (`floor` with `dropLast`).
- * @throws {RangeError} If `batchSize` is not a positive integer, or `seed` / `epoch` is not
- *   an integer (a seed is required when `shuffle` is true).
+ * @throws {TypeError} If `dataset` is not a dataset, an option has the wrong type, or `seed`
+ *   is missing while `shuffle` is true.
+ * @throws {RangeError} If `batchSize` is not a positive integer, `seed` not a safe integer or
+ *   `epoch` not an integer in [0, 2^32 - 1].
  *
  * @example Shuffled batches of 4 out of 10 images, dropping the last 2
  * ```ts
@@ -50,26 +60,16 @@ export interface BatchesOptions {
  * assert.equal(new Set(seen).size, 8);
  * ```
  */
-export function* batches(dataset: Dataset, options: BatchesOptions): Generator<Batch> {
-  const { batchSize, shuffle = true, seed, epoch = 0, dropLast = false } = options;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  checkSeed(epoch, "epoch");
+export function batches(dataset: Dataset, options: BatchesOptions): Generator<Batch> {
+  const fn = "batches";
+  checkDataset(fn, "dataset", dataset);
+  const plan = checkBatchOptions(fn, options);
   const n = dataset.shape[0];
-  let order: Int32Array;
-  if (shuffle) {
-    if (seed === undefined) {
-      throw new RangeError("seed must be given when shuffle is true, got undefined");
+  const order = plan.order(n);
+  return (function* () {
+    for (const [start, end] of batchRanges(n, plan)) {
+      const indices = order.slice(start, end);
+      yield { ...pick(fn, dataset, indices), indices };
     }
-    checkSeed(seed);
-    order = permutation(n, mixSeed(seed, epoch));
-  } else {
-    order = new Int32Array(n).map((_, i) => i);
-  }
-  const end = dropLast ? n - (n % batchSize) : n;
-  for (let start = 0; start < end; start += batchSize) {
-    const indices = order.slice(start, Math.min(start + batchSize, end));
-    yield { ...selectImages(dataset, indices), indices };
-  }
+  })();
 }

@@ -1,3 +1,7 @@
+import { checkOptions, rangeError, typeError } from "@selfsup/internal";
+import { checkDataset, checkImageCount, checkImageShape, requireLabels } from "./_validate.ts";
+import { pick } from "./_pick.ts";
+
 /** Shape of an image batch: `[N, H, W, C]` (count, height, width, channels). */
 export type ImageShape = readonly [number, number, number, number];
 
@@ -37,8 +41,11 @@ export interface FromArraysOptions {
  * @param shape `[N, H, W, C]` with positive H, W, C and N >= 0.
  * @param options Optional labels and class names.
  * @returns The dataset.
+ * @throws {TypeError} If `images` is not a Uint8Array, `shape` not four numbers, or
+ *   `labels` / `classNames` not arrays.
  * @throws {RangeError} If the shape is not four positive integers (N may be 0), if
- *   `images.length` is not the product of the shape, or if a label is not an integer in range.
+ *   `images.length` is not the product of the shape, or if a label is not an integer in range
+ *   (below `classNames.length` when names are given).
  *
  * @example Two 2x2 grey images with labels
  * ```ts
@@ -55,21 +62,21 @@ export function fromArrays(
   shape: readonly number[],
   options: FromArraysOptions = {},
 ): Dataset {
-  if (!(images instanceof Uint8Array)) {
-    throw new TypeError(`images must be a Uint8Array, got ${describe(images)}`);
-  }
-  const checked = checkShape(shape);
-  const expected = checked[0] * checked[1] * checked[2] * checked[3];
-  if (images.length !== expected) {
-    throw new RangeError(
-      `images.length must equal the product of shape [${checked}] = ${expected}, ` +
-        `got ${images.length}`,
-    );
-  }
+  const fn = "fromArrays";
+  if (!(images instanceof Uint8Array)) throw typeError(fn, "images", "a Uint8Array", images);
+  const checked = checkImageShape(fn, "shape", shape);
+  checkImageCount(fn, "images", images, checked);
+  checkOptions(fn, options);
   const { classNames } = options;
+  if (
+    classNames !== undefined &&
+    !(Array.isArray(classNames) && classNames.every((name) => typeof name === "string"))
+  ) {
+    throw typeError(fn, "classNames", "an array of strings", classNames);
+  }
   let labels: Int32Array | undefined;
   if (options.labels !== undefined) {
-    labels = checkLabels(options.labels, checked[0], classNames?.length);
+    labels = checkLabels(fn, options.labels, checked[0], classNames?.length);
   }
   return { images, shape: checked, labels, classNames };
 }
@@ -80,6 +87,7 @@ export function fromArrays(
  * @param dataset The source dataset.
  * @param indices Image indices; repeats are allowed.
  * @returns A dataset of `indices.length` images with the matching labels and class names.
+ * @throws {TypeError} If `dataset` is not a dataset or `indices` not an array-like.
  * @throws {RangeError} If an index is not an integer in `[0, N)`.
  *
  * @example Reverse a dataset
@@ -94,19 +102,12 @@ export function fromArrays(
  * ```
  */
 export function selectImages(dataset: Dataset, indices: ArrayLike<number>): Dataset {
-  const [n, h, w, c] = dataset.shape;
-  const size = h * w * c;
-  const images = new Uint8Array(indices.length * size);
-  const labels = dataset.labels ? new Int32Array(indices.length) : undefined;
-  for (let i = 0; i < indices.length; i++) {
-    const index = indices[i];
-    if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new RangeError(`indices[${i}] must be an integer in [0, ${n}), got ${index}`);
-    }
-    images.set(dataset.images.subarray(index * size, (index + 1) * size), i * size);
-    if (labels) labels[i] = dataset.labels![index];
+  const fn = "selectImages";
+  checkDataset(fn, "dataset", dataset);
+  if (typeof indices !== "object" || indices === null || typeof indices.length !== "number") {
+    throw typeError(fn, "indices", "an array of integers", indices);
   }
-  return { images, shape: [indices.length, h, w, c], labels, classNames: dataset.classNames };
+  return pick(fn, dataset, indices);
 }
 
 /**
@@ -127,8 +128,8 @@ export function selectImages(dataset: Dataset, indices: ArrayLike<number>): Data
  * ```
  */
 export function classCounts(dataset: Dataset): number[] {
-  const { labels } = dataset;
-  if (!labels) throw new TypeError("dataset must have labels to count classes, it has none");
+  const fn = "classCounts";
+  const labels = requireLabels(fn, "dataset", checkDataset(fn, "dataset", dataset));
   let numClasses = dataset.classNames?.length ?? 0;
   for (const label of labels) numClasses = Math.max(numClasses, label + 1);
   const counts = new Array<number>(numClasses).fill(0);
@@ -136,23 +137,18 @@ export function classCounts(dataset: Dataset): number[] {
   return counts;
 }
 
-function checkShape(shape: readonly number[]): ImageShape {
-  const ok = Array.isArray(shape) && shape.length === 4 &&
-    shape.every((d, i) => Number.isInteger(d) && (i === 0 ? d >= 0 : d > 0));
-  if (!ok) {
-    throw new RangeError(
-      `shape must be [N, H, W, C] with integer N >= 0 and H, W, C > 0, got ${
-        JSON.stringify(shape)
-      }`,
-    );
+function checkLabels(
+  fn: string,
+  labels: ArrayLike<number>,
+  n: number,
+  numClasses?: number,
+): Int32Array {
+  if (typeof labels !== "object" || labels === null || typeof labels.length !== "number") {
+    throw typeError(fn, "labels", "an array of integer labels", labels);
   }
-  return [shape[0], shape[1], shape[2], shape[3]];
-}
-
-function checkLabels(labels: ArrayLike<number>, n: number, numClasses?: number): Int32Array {
   if (labels.length !== n) {
     throw new RangeError(
-      `labels.length must equal the number of images ${n}, got ${labels.length}`,
+      `${fn}(): labels.length must equal the number of images ${n}, got ${labels.length}`,
     );
   }
   const out = new Int32Array(n);
@@ -160,15 +156,9 @@ function checkLabels(labels: ArrayLike<number>, n: number, numClasses?: number):
   for (let i = 0; i < n; i++) {
     const label = labels[i];
     if (!Number.isInteger(label) || label < 0 || label >= limit) {
-      throw new RangeError(
-        `labels[${i}] must be an integer in [0, ${limit}), got ${label}`,
-      );
+      throw rangeError(fn, `labels[${i}]`, `an integer in [0, ${limit})`, label);
     }
     out[i] = label;
   }
   return out;
-}
-
-function describe(value: unknown): string {
-  return value === null ? "null" : (value as object)?.constructor?.name ?? typeof value;
 }

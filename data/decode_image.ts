@@ -1,6 +1,21 @@
-import * as tf from "@tensorflow/tfjs";
-import { convertIndexedToRgb, decode as decodePng, type DecodedPng } from "fast-png";
-import jpeg from "jpeg-js";
+import { typeError } from "@selfsup/internal";
+import { checkDecodeOptions, decodeChecked, MAX_PIXELS_DEFAULT } from "./_decode.ts";
+import { checkName } from "./_validate.ts";
+
+/**
+ * The default pixel limit of {@linkcode decodeImage} and the image-folder loaders:
+ * 2^25 = 33,554,432 pixels (e.g. 8192 x 4096). An image declaring more is refused before it
+ * is decoded; pass `maxPixels` to allow larger ones.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PIXELS } from "@selfsup/data";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_MAX_PIXELS, 8192 * 4096);
+ * ```
+ */
+export const DEFAULT_MAX_PIXELS: number = MAX_PIXELS_DEFAULT;
 
 /** A decoded image, uint8 HWC row-major. */
 export interface DecodedImage {
@@ -25,11 +40,15 @@ export interface DecodeImageOptions {
   channels?: 1 | 3;
   /** `[height, width]` to resize to (bilinear, half-pixel centres); default: keep the size. */
   size?: readonly [number, number];
-  /** A file name used in error messages. */
+  /** A file name used in error messages (default: "bytes"). */
   name?: string;
+  /**
+   * The most pixels (`width * height`) an image may declare, checked in its header before
+   * anything is decoded (default {@linkcode DEFAULT_MAX_PIXELS}). A resize `size` must fit
+   * too. A positive integer.
+   */
+  maxPixels?: number;
 }
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
  * Decodes a PNG or JPEG file's bytes to uint8 pixels, optionally converting channels and
@@ -40,11 +59,19 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  * JavaScript, so this runs in any runtime. Resizing uses TensorFlow.js's
  * `tf.image.resizeBilinear` on the current backend.
  *
+ * **Limits.** Hostile files cannot make it use memory or time out of proportion: the size an
+ * image declares in its header (PNG IHDR, JPEG frame header) is checked against `maxPixels`
+ * before decoding, and a PNG's image data is first inflated as a stream that stops as soon as
+ * it exceeds what the header declares (as does an embedded colour profile, at 16 MiB), so a
+ * small file cannot inflate to gigabytes. A truncated file is reported as truncated.
+ *
  * @param bytes The file's content.
- * @param options Target channels and size, and a name for error messages.
+ * @param options Target channels and size, the pixel limit, and a name for error messages.
  * @returns The decoded image.
- * @throws {RangeError} If the bytes are neither PNG nor JPEG, cannot be decoded, or the
- *   options are invalid; the message names `options.name`.
+ * @throws {TypeError} If `bytes` is not a Uint8Array or an option has the wrong type.
+ * @throws {RangeError} If the bytes are neither PNG nor JPEG, are truncated or cannot be
+ *   decoded, declare more than `maxPixels` pixels, inflate past their declared size, or an
+ *   option is out of range; the message names `options.name`.
  *
  * @example Decode a PNG made with fast-png
  * ```ts
@@ -57,117 +84,26 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  * assert.deepEqual([image.height, image.width, image.channels], [1, 2, 3]);
  * assert.deepEqual([...image.data], [0, 0, 0, 200, 200, 200]);
  * ```
+ *
+ * @example An image larger than the pixel limit is refused before decoding
+ * ```ts
+ * import { decodeImage } from "@selfsup/data";
+ * import { encode } from "fast-png";
+ * import assert from "node:assert/strict";
+ *
+ * const png = encode({ width: 4, height: 4, data: new Uint8Array(16), channels: 1 });
+ * assert.throws(() => decodeImage(png, { maxPixels: 15, name: "a.png" }), {
+ *   name: "RangeError",
+ *   message: "decodeImage(): a.png must have at most maxPixels = 15 pixels, got 4 x 4 = 16 " +
+ *     "(raise the maxPixels option to allow it)",
+ * });
+ * assert.equal(decodeImage(png, { maxPixels: 16 }).width, 4);
+ * ```
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {}): DecodedImage {
-  const { channels, size, name = "image" } = options;
-  if (channels !== undefined && channels !== 1 && channels !== 3) {
-    throw new RangeError(`channels must be 1 or 3, got ${channels}`);
-  }
-  if (
-    size !== undefined &&
-    !(size.length === 2 && size.every((d) => Number.isInteger(d) && d > 0))
-  ) {
-    throw new RangeError(
-      `size must be [height, width] with positive integers, got ${JSON.stringify(size)}`,
-    );
-  }
-  let image: DecodedImage;
-  try {
-    image = decodeByFormat(bytes);
-  } catch (error) {
-    throw new RangeError(`${name}: cannot decode: ${(error as Error).message}`, { cause: error });
-  }
-  if (channels !== undefined && channels !== image.channels) image = convert(image, channels);
-  if (size !== undefined && (size[0] !== image.height || size[1] !== image.width)) {
-    image = resize(image, size);
-  }
-  return image;
-}
-
-function decodeByFormat(bytes: Uint8Array): DecodedImage {
-  if (isPng(bytes)) return fromPng(decodePng(bytes));
-  if (isJpeg(bytes)) return fromJpeg(bytes);
-  throw new RangeError("not a PNG or JPEG file (unrecognised signature)");
-}
-
-function isPng(bytes: Uint8Array): boolean {
-  return PNG_SIGNATURE.every((b, i) => bytes[i] === b);
-}
-
-function isJpeg(bytes: Uint8Array): boolean {
-  return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-function fromPng(png: DecodedPng): DecodedImage {
-  const { width, height } = png;
-  let samples: Uint8Array;
-  let inChannels = png.channels;
-  if (png.palette) {
-    samples = convertIndexedToRgb(png);
-    inChannels = png.palette[0].length;
-  } else if (png.depth === 16) {
-    samples = Uint8Array.from(png.data as Uint16Array, (v) => v >> 8);
-  } else if (png.depth < 8) {
-    samples = unpackBits(png);
-  } else {
-    samples = png.data as Uint8Array;
-  }
-  // Grey (1), grey + alpha (2), RGB (3), RGBA (4): keep colour, drop alpha.
-  const outChannels = inChannels >= 3 ? 3 : 1;
-  const data = new Uint8Array(width * height * outChannels);
-  for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < outChannels; c++) data[p * outChannels + c] = samples[p * inChannels + c];
-  }
-  return { data, height, width, channels: outChannels };
-}
-
-// Grey PNGs of 1, 2 or 4 bits per sample come packed, each row padded to a whole byte.
-function unpackBits(png: DecodedPng): Uint8Array {
-  const { width, height, depth } = png;
-  const rowBytes = Math.ceil((width * depth) / 8);
-  const max = (1 << depth) - 1;
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      const byte = png.data[y * rowBytes + (bit >> 3)];
-      const value = (byte >> (8 - depth - (bit & 7))) & max;
-      out[y * width + x] = Math.round((value * 255) / max);
-    }
-  }
-  return out;
-}
-
-function fromJpeg(bytes: Uint8Array): DecodedImage {
-  // jpeg-js always returns RGB, also for grey JPEGs (R = G = B).
-  const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    height,
-    width,
-    channels: 3,
-  };
-}
-
-function convert(image: DecodedImage, channels: 1 | 3): DecodedImage {
-  const pixels = image.height * image.width;
-  const data = new Uint8Array(pixels * channels);
-  const src = image.data;
-  for (let p = 0; p < pixels; p++) {
-    if (channels === 1) {
-      data[p] = Math.round(0.299 * src[3 * p] + 0.587 * src[3 * p + 1] + 0.114 * src[3 * p + 2]);
-    } else {
-      data[3 * p] = data[3 * p + 1] = data[3 * p + 2] = src[p];
-    }
-  }
-  return { data, height: image.height, width: image.width, channels };
-}
-
-function resize(image: DecodedImage, size: readonly [number, number]): DecodedImage {
-  const data = tf.tidy(() => {
-    const x = tf.tensor3d(image.data, [image.height, image.width, image.channels], "int32");
-    const resized = tf.image.resizeBilinear(x, [size[0], size[1]], false, true);
-    return resized.round().clipByValue(0, 255).dataSync();
-  });
-  return { data: Uint8Array.from(data), height: size[0], width: size[1], channels: image.channels };
+  const fn = "decodeImage";
+  if (!(bytes instanceof Uint8Array)) throw typeError(fn, "bytes", "a Uint8Array", bytes);
+  const settings = checkDecodeOptions(fn, options);
+  const what = checkName(fn, "name", options.name) ?? "bytes";
+  return decodeChecked(fn, what, bytes, settings);
 }

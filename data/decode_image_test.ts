@@ -145,17 +145,103 @@ Deno.test("decodeImage() resizes bilinearly with half-pixel centres", () => {
 });
 
 Deno.test("decodeImage() names the file on unknown or broken data and rejects bad options", () => {
-  assert.throws(
-    () => decodeImage(new Uint8Array([1, 2, 3, 4]), { name: "x.png" }),
-    /x.png: cannot decode: not a PNG or JPEG/,
-  );
+  assert.throws(() => decodeImage(new Uint8Array([1, 2, 3, 4]), { name: "x.png" }), {
+    name: "RangeError",
+    message:
+      'decodeImage(): x.png must be a PNG or JPEG file, got bytes starting with "01 02 03 04"',
+  });
   const png = encodePng({ width: 4, height: 4, data: new Uint8Array(16), channels: 1 });
-  assert.throws(
-    () => decodeImage(png.subarray(0, 40), { name: "cut.png" }),
-    /cut.png: cannot decode/,
+  assert.throws(() => decodeImage(png, { channels: 2 as 1 }), {
+    name: "RangeError",
+    message: "decodeImage(): channels must be one of 1, 3, got 2",
+  });
+  assert.throws(() => decodeImage(png, { size: [0, 3] }), {
+    name: "RangeError",
+    message: "decodeImage(): size[0] must be an integer >= 1, got 0",
+  });
+  assert.throws(() => decodeImage(png, { size: 3 as never }), TypeError);
+  assert.throws(() => decodeImage(png, { maxPixels: 0 }), /maxPixels must be an integer >= 1/);
+  assert.throws(() => decodeImage(png, { size: [5000, 5000], maxPixels: 2 ** 24 }), {
+    name: "RangeError",
+    message:
+      "decodeImage(): size must have at most maxPixels = 16777216 pixels, got 5000 x 5000 = 25000000",
+  });
+  assert.throws(() => decodeImage("a.png" as never), {
+    name: "TypeError",
+    message: 'decodeImage(): bytes must be a Uint8Array, got "a.png"',
+  });
+});
+
+Deno.test("decodeImage() says a truncated PNG is truncated, wherever it is cut", () => {
+  const data = Uint8Array.from({ length: 64 * 64 }, (_, i) => (i * 37) % 256);
+  const png = encodePng({ width: 64, height: 64, data, channels: 1 });
+  let cuts = 0;
+  for (let length = 8; length < png.length; length += 7) {
+    assert.throws(() => decodeImage(png.subarray(0, length), { name: "cut.png" }), {
+      name: "RangeError",
+      message: new RegExp(
+        `^decodeImage\\(\\): cut.png must be a complete PNG file, got one that ends .* ` +
+          `\\(truncated: ${length} bytes\\)$`,
+      ),
+    });
+    cuts++;
+  }
+  assert.ok(cuts > 10);
+  // A cut inside the image data, as the issue found it (fast-png said only "Error while
+  // decompressing the data:").
+  assert.throws(() => decodeImage(png.subarray(0, 60), { name: "cut.png" }), {
+    message: "decodeImage(): cut.png must be a complete PNG file, got one that ends inside its " +
+      '"IDAT" chunk (truncated: 60 bytes)',
+  });
+});
+
+Deno.test("decodeImage() names corrupt PNG image data and too little of it", async () => {
+  const data = new Uint8Array(8 * 8).fill(7);
+  const png = encodePng({ width: 8, height: 8, data, channels: 1 });
+  // The IDAT payload starts after the signature (8), IHDR (25) and the IDAT length and type.
+  const corrupt = png.slice();
+  corrupt.fill(0xff, 41 + 2, 41 + 6);
+  assert.throws(() => decodeImage(corrupt, { name: "bad.png" }), {
+    name: "RangeError",
+    message: /^decodeImage\(\): bad.png must hold valid compressed image data, got data that/,
+  });
+  // Valid zlib data of 10 bytes where 8 x 9 = 72 are declared.
+  const short = new Uint8Array(
+    await new Response(
+      new Blob([new Uint8Array(10)]).stream().pipeThrough(new CompressionStream("deflate")),
+    ).arrayBuffer(),
   );
-  assert.throws(() => decodeImage(png, { channels: 2 as 1 }), /channels must be 1 or 3, got 2/);
-  assert.throws(() => decodeImage(png, { size: [0, 3] }), /size must be \[height, width\]/);
+  const idat = new Uint8Array(12 + short.length);
+  new DataView(idat.buffer).setUint32(0, short.length);
+  idat.set(new TextEncoder().encode("IDAT"), 4);
+  idat.set(short, 8);
+  const iend = png.subarray(png.length - 12);
+  const few = new Uint8Array([...png.subarray(0, 33), ...idat, ...iend]);
+  assert.throws(() => decodeImage(few, { name: "few.png" }), {
+    name: "RangeError",
+    message: "decodeImage(): few.png must hold 72 bytes of image data for its PNG header, got 10 " +
+      "(truncated or corrupt)",
+  });
+});
+
+Deno.test("decodeImage() applies maxPixels to JPEG too and says a truncated JPEG is truncated", () => {
+  const image = jpegOf(40, 30, () => [10, 20, 30]);
+  assert.throws(() => decodeImage(image, { maxPixels: 1199, name: "a.jpg" }), {
+    name: "RangeError",
+    message: "decodeImage(): a.jpg must have at most maxPixels = 1199 pixels, got 40 x 30 = 1200 " +
+      "(raise the maxPixels option to allow it)",
+  });
+  assert.equal(decodeImage(image, { maxPixels: 1200 }).width, 40);
+  assert.throws(() => decodeImage(image.subarray(0, 50), { name: "cut.jpg" }), {
+    name: "RangeError",
+    message: "decodeImage(): cut.jpg must be a complete JPEG file, got one that ends before its " +
+      "frame header (truncated: 50 bytes)",
+  });
+  // Cut after the frame header: jpeg-js's own error, named.
+  assert.throws(
+    () => decodeImage(image.subarray(0, image.length - 100), { name: "cut.jpg" }),
+    /^RangeError: decodeImage\(\): cut.jpg must be a decodable image, got a decoder error: ./,
+  );
 });
 
 Deno.test("decodeImage() leaks no tensor when resizing", () => {
@@ -163,4 +249,48 @@ Deno.test("decodeImage() leaks no tensor when resizing", () => {
   const before = tf.memory().numTensors;
   decodeImage(png, { size: [2, 5] });
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("decodeImage() reads an Adam7-interlaced PNG (its declared data size is per pass)", async () => {
+  // A 5 x 3 grey image, pixel (x, y) = 10 * y + x, written by hand pass by pass (filter 0).
+  const width = 5, height = 3;
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  const raw: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    for (let y = y0; y < height; y += dy) {
+      const row: number[] = [];
+      for (let x = x0; x < width; x += dx) row.push(10 * y + x);
+      if (row.length > 0) raw.push(0, ...row);
+    }
+  }
+  const zlib = new Uint8Array(
+    await new Response(
+      new Blob([new Uint8Array(raw)]).stream().pipeThrough(new CompressionStream("deflate")),
+    ).arrayBuffer(),
+  );
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length); // CRC left zero: not checked
+    new DataView(out.buffer).setUint32(0, data.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(data, 8);
+    return [...out];
+  };
+  const ihdr = new Uint8Array([0, 0, 0, width, 0, 0, 0, height, 8, 0, 0, 0, 1]);
+  const png = new Uint8Array([
+    ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    ...chunk("IHDR", ihdr),
+    ...chunk("IDAT", zlib),
+    ...chunk("IEND", new Uint8Array(0)),
+  ]);
+  const image = decodeImage(png);
+  assert.deepEqual([image.height, image.width], [height, width]);
+  assert.deepEqual([...image.data], [0, 1, 2, 3, 4, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24]);
 });

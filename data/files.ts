@@ -8,12 +8,14 @@
  * ```ts
  * import { loadIdx, writeIdxFile } from "@selfsup/data/files";
  * import { batches } from "@selfsup/data";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await writeIdxFile(`${dir}/x.gz`, { data: new Uint8Array(4 * 28 * 28), shape: [4, 28, 28] });
  * await writeIdxFile(`${dir}/y.gz`, { data: new Uint8Array([0, 1, 2, 3]), shape: [4] });
  * const ds = await loadIdx({ images: `${dir}/x.gz`, labels: `${dir}/y.gz` });
- * for (const batch of batches(ds, { batchSize: 2, seed: 0 })) console.log(batch.shape);
+ * const shapes = [...batches(ds, { batchSize: 2, seed: 0 })].map((batch) => batch.shape);
+ * assert.deepEqual(shapes, [[2, 28, 28, 1], [2, 28, 28, 1]]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

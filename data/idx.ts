@@ -1,3 +1,7 @@
+import { typeError } from "@selfsup/internal";
+import { checkName } from "./_validate.ts";
+import { decodeIdxBytes, encodeIdxChecked } from "./_idx_header.ts";
+
 /** An n-dimensional uint8 array as stored in an IDX file. */
 export interface IdxArray {
   /** Values in row-major order. */
@@ -5,16 +9,6 @@ export interface IdxArray {
   /** Dimensions, outermost first. */
   readonly shape: readonly number[];
 }
-
-const UINT8 = 0x08;
-const TYPE_NAMES: Record<number, string> = {
-  0x08: "uint8",
-  0x09: "int8",
-  0x0b: "int16",
-  0x0c: "int32",
-  0x0d: "float32",
-  0x0e: "float64",
-};
 
 /**
  * Decodes the IDX format of MNIST, Fashion-MNIST and KMNIST (`train-images-idx3-ubyte`,
@@ -25,8 +19,9 @@ const TYPE_NAMES: Record<number, string> = {
  * which is what all of these datasets use.
  *
  * @param bytes The file's content.
- * @param name A file name used in error messages.
+ * @param name A file name used in error messages (default: "bytes").
  * @returns The values (a view into `bytes`, not a copy) and their shape.
+ * @throws {TypeError} If `bytes` is not a Uint8Array or `name` not a string.
  * @throws {RangeError} On a wrong magic number, an unsupported type, or a length that does
  *   not match the header; the message names `name`.
  *
@@ -41,39 +36,11 @@ const TYPE_NAMES: Record<number, string> = {
  * assert.deepEqual([...data], [1, 2, 3, 4, 5, 6]);
  * ```
  */
-export function decodeIdx(bytes: Uint8Array, name = "IDX data"): IdxArray {
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new RangeError(
-      `${name}: not an IDX file, its magic number must start with 00 00, got "${head}"`,
-    );
-  }
-  const type = bytes[2];
-  if (type !== UINT8) {
-    throw new RangeError(
-      `${name}: IDX type 0x${type.toString(16)} (${TYPE_NAMES[type] ?? "unknown"}) is not ` +
-        `supported, only 0x08 (uint8)`,
-    );
-  }
-  const rank = bytes[3];
-  const headerLength = 4 + 4 * rank;
-  if (rank === 0 || bytes.length < headerLength) {
-    throw new RangeError(
-      `${name}: IDX header must hold at least one dimension, got ${rank} dimensions in ` +
-        `${bytes.length} bytes`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== headerLength + size) {
-    throw new RangeError(
-      `${name}: IDX shape [${shape}] needs ${headerLength + size} bytes, the file has ` +
-        `${bytes.length} (truncated or corrupt)`,
-    );
-  }
-  return { data: bytes.subarray(headerLength), shape };
+export function decodeIdx(bytes: Uint8Array, name?: string): IdxArray {
+  const fn = "decodeIdx";
+  if (!(bytes instanceof Uint8Array)) throw typeError(fn, "bytes", "a Uint8Array", bytes);
+  const what = checkName(fn, "name", name) ?? "bytes";
+  return decodeIdxBytes(fn, what, bytes);
 }
 
 /**
@@ -82,6 +49,7 @@ export function decodeIdx(bytes: Uint8Array, name = "IDX data"): IdxArray {
  * @param data Values in row-major order.
  * @param shape 1 to 255 dimensions, each an integer in [0, 2^32).
  * @returns The file's bytes.
+ * @throws {TypeError} If `data` is not a Uint8Array or `shape` not an array of numbers.
  * @throws {RangeError} If the shape is invalid or does not match `data.length`.
  *
  * @example Labels file of three labels
@@ -94,25 +62,5 @@ export function decodeIdx(bytes: Uint8Array, name = "IDX data"): IdxArray {
  * ```
  */
 export function encodeIdx(data: Uint8Array, shape: readonly number[]): Uint8Array {
-  const valid = shape.length >= 1 && shape.length <= 255 &&
-    shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 32);
-  if (!valid) {
-    throw new RangeError(
-      `shape must have 1 to 255 integer dimensions in [0, 2^32), got ${JSON.stringify(shape)}`,
-    );
-  }
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) {
-    throw new RangeError(
-      `data.length must equal the product of shape [${shape}] = ${size}, got ${data.length}`,
-    );
-  }
-  const headerLength = 4 + 4 * shape.length;
-  const bytes = new Uint8Array(headerLength + size);
-  const view = new DataView(bytes.buffer);
-  bytes[2] = UINT8;
-  bytes[3] = shape.length;
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  bytes.set(data, headerLength);
-  return bytes;
+  return encodeIdxChecked("encodeIdx", "data", "shape", data, shape);
 }

@@ -1,16 +1,43 @@
 import { join } from "node:path";
+import { checkBoolean, checkOneOf, checkOptions, typeError } from "@selfsup/internal";
 import { type Dataset, fromArrays } from "./dataset.ts";
-import { decodeIdx, encodeIdx, type IdxArray } from "./idx.ts";
-import { readFileNamed, toPath, transform, writeFileAtomic } from "./_files.ts";
+import type { IdxArray } from "./idx.ts";
+import {
+  decodeIdxBytes,
+  encodeIdxChecked,
+  type IdxHeader,
+  lengthError,
+  readIdxHeader,
+} from "./_idx_header.ts";
+import {
+  gunzipCapped,
+  gzip,
+  join as joinChunks,
+  readFileNamed,
+  toPath,
+  writeFileAtomic,
+} from "./_files.ts";
+
+// An IDX header is at most 4 + 4 * 255 bytes.
+const MAX_HEADER = 4 + 4 * 255;
 
 /**
  * Reads an IDX file, gzip-compressed or not (recognised from its first bytes, so
  * `train-images-idx3-ubyte.gz` and the unpacked `train-images-idx3-ubyte` both work).
  *
+ * **Limits.** A gzip file is inflated as a stream and stopped as soon as it yields more bytes
+ * than its IDX header declares, so a small file that inflates to gigabytes (a "zip bomb") is
+ * rejected after at most a few megabytes; memory stays proportional to the declared size
+ * (about twice the file's real content at most). Only regular files are read: a named pipe or
+ * a device is refused, never waited on.
+ *
  * @param path The file's path or `file:` URL.
  * @returns The decoded array.
- * @throws {Error} If the file is missing, unreadable or not valid gzip (naming the file).
- * @throws {RangeError} If the content is not a valid uint8 IDX file (naming the file).
+ * @throws {TypeError} If `path` is not a string or `file:` URL.
+ * @throws {Error} If the file is missing, unreadable, not a regular file or not valid gzip
+ *   (naming the file).
+ * @throws {RangeError} If the content is not a valid uint8 IDX file, or holds more or fewer
+ *   bytes than its header declares (naming the file).
  *
  * @example Write and read back a gzip-compressed labels file
  * ```ts
@@ -25,18 +52,23 @@ import { readFileNamed, toPath, transform, writeFileAtomic } from "./_files.ts";
  * ```
  */
 export async function readIdxFile(path: string | URL): Promise<IdxArray> {
-  const file = toPath(path);
-  let bytes = await readFileNamed(file, "IDX file");
+  const fn = "readIdxFile";
+  return await readIdx(fn, toPath(fn, "path", path));
+}
+
+async function readIdx(fn: string, file: string): Promise<IdxArray> {
+  const what = `IDX file "${file}"`;
+  let bytes = await readFileNamed(fn, file, "IDX file");
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = await transform(bytes, new DecompressionStream("gzip"));
-    } catch (error) {
-      throw new Error(`cannot decompress IDX file "${file}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    let header: IdxHeader | undefined;
+    bytes = await gunzipCapped(fn, what, bytes, (chunks, total) => {
+      header ??= readIdxHeader(fn, what, joinChunks(chunks, Math.min(total, MAX_HEADER)), false);
+      if (header !== undefined && total > header.totalLength) {
+        throw lengthError(fn, what, header, "more when decompressed");
+      }
+    });
   }
-  return decodeIdx(bytes, `IDX file "${file}"`);
+  return decodeIdxBytes(fn, what, bytes);
 }
 
 /** Options of {@linkcode writeIdxFile}. */
@@ -52,6 +84,7 @@ export interface WriteIdxOptions {
  * @param array Values and shape.
  * @param options Whether to gzip.
  * @returns Resolves once the file is in place.
+ * @throws {TypeError} If `path`, `array` or an option has the wrong type.
  * @throws {RangeError} If the shape does not match the data.
  * @throws {Error} If the file cannot be written (naming it).
  *
@@ -72,11 +105,14 @@ export async function writeIdxFile(
   array: IdxArray,
   options: WriteIdxOptions = {},
 ): Promise<void> {
-  const file = toPath(path);
-  const { gzip = file.endsWith(".gz") } = options;
-  let bytes = encodeIdx(array.data, array.shape);
-  if (gzip) bytes = await transform(bytes, new CompressionStream("gzip"));
-  await writeFileAtomic(file, bytes);
+  const fn = "writeIdxFile";
+  const file = toPath(fn, "path", path);
+  checkOptions(fn, array, "array");
+  checkOptions(fn, options);
+  const compress = checkBoolean(fn, "gzip", options.gzip ?? file.endsWith(".gz"));
+  let bytes = encodeIdxChecked(fn, "array.data", "array.shape", array.data, array.shape);
+  if (compress) bytes = await gzip(bytes);
+  await writeFileAtomic(fn, file, bytes);
 }
 
 /** Paths of {@linkcode loadIdx}. */
@@ -94,9 +130,10 @@ export interface LoadIdxOptions {
  *
  * @param options The two paths and optional class names.
  * @returns The dataset, `[N, H, W, 1]` for MNIST-style files.
- * @throws {Error} If a file is missing or unreadable (naming it).
+ * @throws {TypeError} If `options`, a path or `classNames` has the wrong type.
+ * @throws {Error} If a file is missing, unreadable or not a regular file (naming it).
  * @throws {RangeError} If a file is corrupt, has the wrong rank, or the label count does not
- *   match the image count (naming both files).
+ *   match the image count (naming both files), or a label is not below `classNames.length`.
  *
  * @example
  * ```ts
@@ -113,30 +150,60 @@ export interface LoadIdxOptions {
  * ```
  */
 export async function loadIdx(options: LoadIdxOptions): Promise<Dataset> {
-  const imagesFile = toPath(options.images);
-  const images = await readIdxFile(imagesFile);
+  return await loadIdxFiles("loadIdx", options);
+}
+
+async function loadIdxFiles(fn: string, options: LoadIdxOptions): Promise<Dataset> {
+  checkOptions(fn, options);
+  const imagesFile = toPath(fn, "images", options.images);
+  const labelsFile = options.labels === undefined
+    ? undefined
+    : toPath(fn, "labels", options.labels);
+  const { classNames } = options;
+  if (
+    classNames !== undefined &&
+    !(Array.isArray(classNames) && classNames.every((name) => typeof name === "string"))
+  ) {
+    throw typeError(fn, "classNames", "an array of strings", classNames);
+  }
+  const images = await readIdx(fn, imagesFile);
   const { shape } = images;
   if (shape.length !== 3 && shape.length !== 4) {
     throw new RangeError(
-      `IDX file "${imagesFile}": images must have 3 or 4 dimensions ([N, H, W] or ` +
-        `[N, H, W, C]), got [${shape}]`,
+      `${fn}(): images file "${imagesFile}" must have 3 or 4 dimensions ([N, H, W] or ` +
+        `[N, H, W, C]), got [${shape.join(", ")}]`,
+    );
+  }
+  if (shape.slice(1).some((d) => d === 0)) {
+    throw new RangeError(
+      `${fn}(): images file "${imagesFile}" must have images of positive size, got shape ` +
+        `[${shape.join(", ")}]`,
     );
   }
   let labels: Uint8Array | undefined;
-  if (options.labels !== undefined) {
-    const labelsFile = toPath(options.labels);
-    const read = await readIdxFile(labelsFile);
+  if (labelsFile !== undefined) {
+    const read = await readIdx(fn, labelsFile);
     if (read.shape.length !== 1 || read.shape[0] !== shape[0]) {
       throw new RangeError(
-        `IDX file "${labelsFile}": labels must have shape [${shape[0]}] to match the ` +
-          `${shape[0]} images of "${imagesFile}", got [${read.shape}]`,
+        `${fn}(): labels file "${labelsFile}" must have shape [${shape[0]}] to match the ` +
+          `${shape[0]} images of "${imagesFile}", got [${read.shape.join(", ")}]`,
       );
     }
     labels = read.data;
   }
+  const size = classNames?.length;
+  if (labels !== undefined && size !== undefined) {
+    const bad = labels.findIndex((label) => label >= size);
+    if (bad >= 0) {
+      throw new RangeError(
+        `${fn}(): labels file "${labelsFile}" must hold labels below classNames.length ` +
+          `${size}, got ${labels[bad]} at index ${bad}`,
+      );
+    }
+  }
   return fromArrays(images.data, [shape[0], shape[1], shape[2], shape[3] ?? 1], {
     labels,
-    classNames: options.classNames,
+    classNames,
   });
 }
 
@@ -156,8 +223,10 @@ export interface LoadIdxFolderOptions {
  * @param dir The folder.
  * @param options The split and class names.
  * @returns The labelled dataset.
+ * @throws {TypeError} If `dir` or an option has the wrong type.
  * @throws {Error} If a file is missing (naming the names looked for) or unreadable.
- * @throws {RangeError} If a file is corrupt or the counts do not match.
+ * @throws {RangeError} If `split` is not "train" or "test", a file is corrupt or the counts
+ *   do not match.
  *
  * @example
  * ```ts
@@ -177,25 +246,31 @@ export async function loadIdxFolder(
   dir: string | URL,
   options: LoadIdxFolderOptions = {},
 ): Promise<Dataset> {
+  const fn = "loadIdxFolder";
+  const folder = toPath(fn, "dir", dir);
+  checkOptions(fn, options);
   const { split = "train", classNames } = options;
-  if (split !== "train" && split !== "test") {
-    throw new RangeError(`split must be "train" or "test", got ${JSON.stringify(split)}`);
-  }
+  checkOneOf(fn, "split", split, ["train", "test"]);
   const prefix = split === "train" ? "train" : "t10k";
-  const folder = toPath(dir);
-  const images = await findFile(folder, `${prefix}-images-idx3-ubyte`);
-  const labels = await findFile(folder, `${prefix}-labels-idx1-ubyte`);
-  return await loadIdx({ images, labels, classNames });
+  const images = await findFile(fn, folder, `${prefix}-images-idx3-ubyte`);
+  const labels = await findFile(fn, folder, `${prefix}-labels-idx1-ubyte`);
+  return await loadIdxFiles(fn, { images, labels, classNames });
 }
 
-async function findFile(folder: string, base: string): Promise<string> {
+async function findFile(fn: string, folder: string, base: string): Promise<string> {
   for (const name of [base, `${base}.gz`]) {
     const path = join(folder, name);
     try {
       if ((await Deno.stat(path)).isFile) return path;
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw new Error(`${fn}(): cannot read "${path}": ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
     }
   }
-  throw new Error(`cannot find "${join(folder, base)}" or "${join(folder, base)}.gz"`);
+  throw new Error(
+    `${fn}(): cannot find "${join(folder, base)}" or "${join(folder, base)}.gz" (regular files)`,
+  );
 }

@@ -42,23 +42,37 @@ Deno.test("readIdxFile() rejects missing, corrupt and truncated files, naming th
   await withTempDir(async (dir) => {
     await assert.rejects(
       readIdxFile(`${dir}/missing`),
-      (e: Error) => e.message.includes(`"${dir}/missing"`),
+      (e: Error) => e.message.startsWith(`readIdxFile(): cannot read IDX file "${dir}/missing"`),
     );
     await Deno.writeFile(`${dir}/text`, new TextEncoder().encode("hello world"));
-    await assert.rejects(
-      readIdxFile(`${dir}/text`),
-      new RegExp(`IDX file "${dir}/text": not an IDX file`),
-    );
+    await assert.rejects(readIdxFile(`${dir}/text`), {
+      name: "RangeError",
+      message:
+        `readIdxFile(): IDX file "${dir}/text" must start with the IDX magic number 00 00, ` +
+        `got "68 65 6c 6c"`,
+    });
     const full = encodeIdx(images.data, images.shape);
     await Deno.writeFile(`${dir}/cut`, full.subarray(0, full.length - 3));
-    await assert.rejects(
-      readIdxFile(`${dir}/cut`),
-      /"[^"]*cut": IDX shape \[3,4,5\] needs 76 bytes, the file has 73/,
-    );
+    await assert.rejects(readIdxFile(`${dir}/cut`), {
+      name: "RangeError",
+      message: `readIdxFile(): IDX file "${dir}/cut" must be 76 bytes for its IDX shape ` +
+        "[3, 4, 5], got 73 (truncated or corrupt)",
+    });
     await writeIdxFile(`${dir}/cut.gz`, images);
     const gz = await Deno.readFile(`${dir}/cut.gz`);
     await Deno.writeFile(`${dir}/cut.gz`, gz.subarray(0, gz.length - 12));
-    await assert.rejects(readIdxFile(`${dir}/cut.gz`), /cannot decompress IDX file "[^"]*cut.gz"/);
+    await assert.rejects(
+      readIdxFile(`${dir}/cut.gz`),
+      /^Error: readIdxFile\(\): cannot decompress IDX file "[^"]*cut.gz"/,
+    );
+    await Deno.mkdir(`${dir}/folder`);
+    await assert.rejects(readIdxFile(`${dir}/folder`), {
+      message: `readIdxFile(): IDX file "${dir}/folder" must be a regular file, got a folder`,
+    });
+    await assert.rejects(readIdxFile(42 as never), {
+      name: "TypeError",
+      message: "readIdxFile(): path must be a path or file: URL, got 42",
+    });
   });
 });
 
@@ -66,9 +80,14 @@ Deno.test("writeIdxFile() names the file when it cannot write and leaves nothing
   await withTempDir(async (dir) => {
     await assert.rejects(
       writeIdxFile(`${dir}/no/such/dir/x`, images),
-      /cannot write "[^"]*no\/such\/dir\/x"/,
+      /^Error: writeIdxFile\(\): cannot write "[^"]*no\/such\/dir\/x"/,
     );
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+    await assert.rejects(writeIdxFile(`${dir}/x`, { data: new Uint8Array(5), shape: [2, 3] }), {
+      name: "RangeError",
+      message:
+        "writeIdxFile(): array.data.length must equal the product of array.shape [2, 3] = 6, got 5",
+    });
   });
 });
 
@@ -84,11 +103,23 @@ Deno.test("loadIdx() builds an NHWC dataset and checks the label count", async (
     assert.equal(unlabelled.labels, undefined);
 
     await writeIdxFile(`${dir}/y2`, { data: new Uint8Array(2), shape: [2] });
+    await assert.rejects(loadIdx({ images: `${dir}/x.gz`, labels: `${dir}/y2` }), {
+      name: "RangeError",
+      message: `loadIdx(): labels file "${dir}/y2" must have shape [3] to match the 3 images ` +
+        `of "${dir}/x.gz", got [2]`,
+    });
     await assert.rejects(
-      loadIdx({ images: `${dir}/x.gz`, labels: `${dir}/y2` }),
-      /"[^"]*y2": labels must have shape \[3\] to match the 3 images of "[^"]*x.gz", got \[2\]/,
+      loadIdx({ images: `${dir}/y2` }),
+      /^RangeError: loadIdx\(\): images file "[^"]*y2" must have 3 or 4 dimensions/,
     );
-    await assert.rejects(loadIdx({ images: `${dir}/y2` }), /images must have 3 or 4 dimensions/);
+    await assert.rejects(
+      loadIdx({ images: `${dir}/x.gz`, labels: `${dir}/y.gz`, classNames: ["a", "b"] }),
+      /labels below classNames.length 2, got 9 at index 0/,
+    );
+    await assert.rejects(loadIdx(`${dir}/x.gz` as never), {
+      name: "TypeError",
+      message: `loadIdx(): options must be an object, got "${dir}/x.gz"`,
+    });
   });
 });
 
@@ -114,11 +145,17 @@ Deno.test("loadIdxFolder() finds the official file names, gzipped or not", async
     await Deno.remove(`${dir}/t10k-labels-idx1-ubyte`);
     await assert.rejects(
       loadIdxFolder(dir, { split: "test" }),
-      /cannot find "[^"]*t10k-labels-idx1-ubyte" or/,
+      /^Error: loadIdxFolder\(\): cannot find "[^"]*t10k-labels-idx1-ubyte" or/,
     );
+    await assert.rejects(loadIdxFolder(dir, { split: "val" as "test" }), {
+      name: "RangeError",
+      message: 'loadIdxFolder(): split must be one of "train", "test", got "val"',
+    });
+    // A corrupt file found by the folder loader names the folder loader.
+    await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, new Uint8Array([1, 2, 3]));
     await assert.rejects(
-      loadIdxFolder(dir, { split: "val" as "test" }),
-      /split must be "train" or "test"/,
+      loadIdxFolder(dir, { split: "test" }),
+      /^RangeError: loadIdxFolder\(\): IDX file "[^"]*t10k-labels-idx1-ubyte" must start/,
     );
   });
 });

@@ -1,11 +1,20 @@
-import { join } from "node:path";
+import { join, sep } from "node:path";
+import { checkOptions, typeError } from "@selfsup/internal";
 import type { Batch } from "./batches.ts";
 import { type Dataset, fromArrays } from "./dataset.ts";
-import { decodeImage } from "./decode_image.ts";
-import { readFileNamed, toPath } from "./_files.ts";
-import { checkSeed, mixSeed, permutation } from "./_random.ts";
+import { kindOf, readFileNamed, toPath } from "./_files.ts";
+import { type BatchPlan, batchRanges, checkBatchOptions } from "./_batch_order.ts";
+import { checkDecodeOptions, decodeChecked, type DecodeSettings } from "./_decode.ts";
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
+
+/** An entry of an image folder that was not used, and why (see {@linkcode listImageFolder}). */
+export interface SkippedEntry {
+  /** The entry's path under the root. */
+  readonly path: string;
+  /** Why it was skipped, e.g. "a named pipe, not a regular file". */
+  readonly reason: string;
+}
 
 /** The files of an image folder, from {@linkcode listImageFolder}. */
 export interface ImageFolderListing {
@@ -15,6 +24,11 @@ export interface ImageFolderListing {
   readonly labels?: Int32Array;
   /** Sub-folder names (sorted), `classNames[label]`; absent for a flat folder. */
   readonly classNames?: readonly string[];
+  /**
+   * Entries that look like images or class folders but were not used: links that resolve
+   * outside the root or nowhere, and named pipes, sockets or devices.
+   */
+  readonly skipped: readonly SkippedEntry[];
 }
 
 /** Options of {@linkcode loadImageFolder} and {@linkcode imageFolderBatches}. */
@@ -26,6 +40,16 @@ export interface ImageFolderOptions {
   size?: readonly [number, number];
   /** 1 (grey) or 3 (RGB); default: the channels of the first image. */
   channels?: 1 | 3;
+  /**
+   * The most pixels an image may declare, checked before it is decoded (default
+   * `DEFAULT_MAX_PIXELS` of `@selfsup/data`, 2^25).
+   */
+  maxPixels?: number;
+  /**
+   * Called once for each entry that is skipped (see {@linkcode ImageFolderListing.skipped});
+   * default: a `console.warn` naming the entry and the reason.
+   */
+  onSkip?: (entry: SkippedEntry) => void;
 }
 
 /**
@@ -35,8 +59,16 @@ export interface ImageFolderOptions {
  * sub-folder names in sorted order, as torchvision's `ImageFolder` does) and a flat
  * `root/*.png|jpg|jpeg` (unlabelled). Other files and hidden entries are ignored.
  *
+ * **Links and special files.** Symbolic links are followed only when they resolve inside
+ * the root folder, for class folders and image files alike: a linked class folder inside the
+ * root is a class like any other, while a link that leads outside the root (or nowhere) is
+ * skipped, so a folder cannot make the loader read files elsewhere. Named pipes, sockets and
+ * devices are skipped, never opened (reading a named pipe would wait forever). Each skipped
+ * entry is listed in `skipped` with its reason. The check is repeated when an image is read.
+ *
  * @param root The folder.
  * @returns The files, and labels and class names when there are sub-folders.
+ * @throws {TypeError} If `root` is not a path or `file:` URL.
  * @throws {Error} If the folder cannot be read, holds no image, mixes images with class
  *   folders, or has a class folder without images (naming the folder).
  *
@@ -55,49 +87,80 @@ export interface ImageFolderOptions {
  * const listing = await listImageFolder(root);
  * assert.deepEqual(listing.classNames, ["cat", "dog"]);
  * assert.deepEqual([...listing.labels!], [0, 1]);
+ * assert.deepEqual(listing.skipped, []);
  * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function listImageFolder(root: string | URL): Promise<ImageFolderListing> {
-  const dir = toPath(root);
-  const { images, folders } = await readFolder(dir);
+  const fn = "listImageFolder";
+  return (await list(fn, toPath(fn, "root", root))).listing;
+}
+
+interface Listed {
+  readonly listing: ImageFolderListing;
+  /** The root's real path: every file read must resolve inside it. */
+  readonly realRoot: string;
+}
+
+async function list(fn: string, dir: string): Promise<Listed> {
+  let realRoot: string;
+  try {
+    realRoot = await Deno.realPath(dir);
+  } catch (error) {
+    throw new Error(`${fn}(): cannot read image folder "${dir}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const skipped: SkippedEntry[] = [];
+  const { images, folders } = await readFolder(fn, dir, realRoot, skipped);
   if (folders.length === 0) {
-    if (images.length === 0) throw new Error(`image folder "${dir}" holds no PNG or JPEG image`);
-    return { files: images.map((name) => join(dir, name)) };
+    if (images.length === 0) {
+      throw new Error(`${fn}(): image folder "${dir}" must hold PNG or JPEG images, got none`);
+    }
+    return { listing: { files: images.map((name) => join(dir, name)), skipped }, realRoot };
   }
   if (images.length > 0) {
     throw new Error(
-      `image folder "${dir}" mixes images ("${images[0]}") with class folders ` +
-        `("${folders[0]}"): use one layout`,
+      `${fn}(): image folder "${dir}" must use one layout, got images ("${images[0]}") ` +
+        `beside class folders ("${folders[0]}")`,
     );
   }
   const files: string[] = [];
   const labels: number[] = [];
   for (const [label, folder] of folders.entries()) {
-    const inner = await readFolder(join(dir, folder));
+    const inner = await readFolder(fn, join(dir, folder), realRoot, skipped);
     if (inner.images.length === 0) {
-      throw new Error(`class folder "${join(dir, folder)}" holds no PNG or JPEG image`);
+      throw new Error(
+        `${fn}(): class folder "${join(dir, folder)}" must hold PNG or JPEG images, got none`,
+      );
     }
     for (const name of inner.images) {
       files.push(join(dir, folder, name));
       labels.push(label);
     }
   }
-  return { files, labels: Int32Array.from(labels), classNames: folders };
+  return {
+    listing: { files, labels: Int32Array.from(labels), classNames: folders, skipped },
+    realRoot,
+  };
 }
 
 /**
  * Loads a whole image folder into memory as a {@linkcode Dataset}. For folders too large
  * for memory, use {@linkcode imageFolderBatches}.
  *
- * Images are decoded with {@linkcode decodeImage} (PNG and JPEG).
+ * Images are decoded as `decodeImage` of `@selfsup/data` does (PNG and JPEG, with its pixel
+ * limit and decompression caps); links and special files follow the policy of
+ * {@linkcode listImageFolder}.
  *
  * @param root The folder (layouts as in {@linkcode listImageFolder}).
- * @param options Size and channels of the result.
+ * @param options Size and channels of the result, the pixel limit, what to do on a skip.
  * @returns All images, with labels and class names for a class-folder layout.
+ * @throws {TypeError} If `root` or an option has the wrong type.
  * @throws {Error} For the folder errors of {@linkcode listImageFolder} or an unreadable file.
- * @throws {RangeError} If an image cannot be decoded, or has a size different from the first
- *   image while no `size` is given (naming the file).
+ * @throws {RangeError} If an option is out of range, an image cannot be decoded or declares
+ *   more than `maxPixels` pixels, or has a size different from the first image while no
+ *   `size` is given (naming the file).
  *
  * @example A flat folder of two colour PNGs, resized to 4x4 grey
  * ```ts
@@ -119,12 +182,16 @@ export async function loadImageFolder(
   root: string | URL,
   options: ImageFolderOptions = {},
 ): Promise<Dataset> {
-  const listing = await listImageFolder(root);
-  const indices = Int32Array.from(listing.files, (_, i) => i);
-  const batch = await decodeFiles(listing, indices, options);
+  const fn = "loadImageFolder";
+  const dir = toPath(fn, "root", root);
+  const settings = checkFolderOptions(fn, options);
+  const listed = await list(fn, dir);
+  report(listed.listing, settings.onSkip);
+  const indices = Int32Array.from(listed.listing.files, (_, i) => i);
+  const batch = await decodeFiles(fn, listed, indices, settings);
   return fromArrays(batch.images, batch.shape, {
-    labels: listing.labels,
-    classNames: listing.classNames,
+    labels: listed.listing.labels,
+    classNames: listed.listing.classNames,
   });
 }
 
@@ -136,7 +203,7 @@ export interface ImageFolderBatchesOptions extends ImageFolderOptions {
   shuffle?: boolean;
   /** Integer seed of the shuffle; required when shuffling. */
   seed?: number;
-  /** Epoch number, mixed into the seed (default 0). */
+  /** Epoch number, an integer in [0, 2^32 - 1], mixed into the seed (default 0). */
   epoch?: number;
   /** Skip the last, smaller batch (default false). */
   dropLast?: boolean;
@@ -145,14 +212,19 @@ export interface ImageFolderBatchesOptions extends ImageFolderOptions {
 /**
  * Streams an image folder in batches: only the file list and one batch of pixels are held
  * in memory at a time, so folders of any size work. Each image is read and decoded when its
- * batch is requested. The order is seeded like `batches()`; `indices` are positions in the
- * sorted listing of {@linkcode listImageFolder}.
+ * batch is requested. The order is seeded as `batches()` orders a dataset; `indices` are
+ * positions in the sorted listing of {@linkcode listImageFolder}.
+ *
+ * The options are checked when `imageFolderBatches()` is called; the folder is listed at the
+ * first `next()`.
  *
  * @param root The folder (layouts as in {@linkcode listImageFolder}).
- * @param options Batch size, shuffling, size and channels.
+ * @param options Batch size, shuffling, size, channels and the pixel limit.
  * @returns An async generator of batches.
- * @throws {RangeError} If `batchSize` is not a positive integer or a seed is missing or not
- *   an integer; for the file errors see {@linkcode loadImageFolder}.
+ * @throws {TypeError} If `root` or an option has the wrong type, or `seed` is missing while
+ *   `shuffle` is true.
+ * @throws {RangeError} If `batchSize` is not a positive integer, `seed` not a safe integer or
+ *   `epoch` out of range; for the file errors see {@linkcode loadImageFolder}.
  *
  * @example
  * ```ts
@@ -173,32 +245,48 @@ export interface ImageFolderBatchesOptions extends ImageFolderOptions {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export async function* imageFolderBatches(
+export function imageFolderBatches(
   root: string | URL,
   options: ImageFolderBatchesOptions,
 ): AsyncGenerator<Batch> {
-  const { batchSize, shuffle = true, seed, epoch = 0, dropLast = false } = options;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  checkSeed(epoch, "epoch");
-  if (shuffle) {
-    if (seed === undefined) {
-      throw new RangeError("seed must be given when shuffle is true, got undefined");
-    }
-    checkSeed(seed);
-  }
-  const listing = await listImageFolder(root);
-  const n = listing.files.length;
-  const order = shuffle
-    ? permutation(n, mixSeed(seed!, epoch))
-    : Int32Array.from(listing.files, (_, i) => i);
+  const fn = "imageFolderBatches";
+  const dir = toPath(fn, "root", root);
+  const plan = checkBatchOptions(fn, options);
+  const settings = checkFolderOptions(fn, options);
+  return stream(fn, dir, plan, settings);
+}
+
+async function* stream(
+  fn: string,
+  dir: string,
+  plan: BatchPlan,
+  settings: FolderSettings,
+): AsyncGenerator<Batch> {
+  const listed = await list(fn, dir);
+  report(listed.listing, settings.onSkip);
+  const n = listed.listing.files.length;
+  const order = plan.order(n);
   const first: FirstImage = {};
-  const end = dropLast ? n - (n % batchSize) : n;
-  for (let start = 0; start < end; start += batchSize) {
-    const indices = order.slice(start, Math.min(start + batchSize, end));
-    yield await decodeFiles(listing, indices, options, first);
+  for (const [start, end] of batchRanges(n, plan)) {
+    yield await decodeFiles(fn, listed, order.slice(start, end), settings, first);
   }
+}
+
+interface FolderSettings extends DecodeSettings {
+  readonly onSkip: (entry: SkippedEntry) => void;
+}
+
+function checkFolderOptions(fn: string, options: ImageFolderOptions): FolderSettings {
+  checkOptions(fn, options);
+  const decode = checkDecodeOptions(fn, options);
+  const onSkip = options.onSkip ??
+    ((entry: SkippedEntry) => console.warn(`${fn}(): skipped "${entry.path}": ${entry.reason}`));
+  if (typeof onSkip !== "function") throw typeError(fn, "onSkip", "a function", onSkip);
+  return { ...decode, onSkip };
+}
+
+function report(listing: ImageFolderListing, onSkip: (entry: SkippedEntry) => void): void {
+  for (const entry of listing.skipped) onSkip(entry);
 }
 
 // The first decoded image fixes the size and channels of all later ones (of this call and,
@@ -211,21 +299,23 @@ interface FirstImage {
 }
 
 async function decodeFiles(
-  listing: ImageFolderListing,
+  fn: string,
+  listed: Listed,
   indices: Int32Array,
-  options: ImageFolderOptions,
+  settings: DecodeSettings,
   first: FirstImage = {},
 ): Promise<Batch> {
+  const { listing, realRoot } = listed;
   const pixels = () => first.height! * first.width! * first.channels!;
   let images: Uint8Array | undefined;
   for (let i = 0; i < indices.length; i++) {
     const file = listing.files[indices[i]];
-    const bytes = await readFileNamed(file, "image");
+    await checkInsideRoot(fn, file, realRoot);
+    const bytes = await readFileNamed(fn, file, "image");
     // Only an explicit size resizes; otherwise every image must match the first one.
-    const image = decodeImage(bytes, {
-      size: options.size,
-      channels: first.channels ?? options.channels,
-      name: `image "${file}"`,
+    const image = decodeChecked(fn, `image "${file}"`, bytes, {
+      ...settings,
+      channels: first.channels ?? settings.channels,
     });
     if (first.file === undefined) {
       Object.assign(first, {
@@ -236,8 +326,9 @@ async function decodeFiles(
       });
     } else if (image.height !== first.height || image.width !== first.width) {
       throw new RangeError(
-        `image "${file}" is ${image.height}x${image.width} but "${first.file}" is ` +
-          `${first.height}x${first.width}: pass the size option to resize them all`,
+        `${fn}(): image "${file}" must be ${first.height}x${first.width} like ` +
+          `"${first.file}", got ${image.height}x${image.width}: pass the size option to ` +
+          `resize them all`,
       );
     }
     images ??= new Uint8Array(indices.length * pixels());
@@ -253,20 +344,96 @@ async function decodeFiles(
   };
 }
 
-async function readFolder(dir: string): Promise<{ images: string[]; folders: string[] }> {
+function isInside(path: string, realRoot: string): boolean {
+  return path === realRoot || path.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+}
+
+// The listing's policy again at read time: the folder may have changed since it was listed.
+async function checkInsideRoot(fn: string, file: string, realRoot: string): Promise<void> {
+  let real: string;
+  try {
+    real = await Deno.realPath(file);
+  } catch (error) {
+    throw new Error(`${fn}(): cannot read image "${file}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (!isInside(real, realRoot)) {
+    throw new Error(
+      `${fn}(): image "${file}" must resolve inside the folder "${realRoot}", got "${real}"`,
+    );
+  }
+}
+
+async function readFolder(
+  fn: string,
+  dir: string,
+  realRoot: string,
+  skipped: SkippedEntry[],
+): Promise<{ images: string[]; folders: string[] }> {
   const images: string[] = [];
   const folders: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name.startsWith(".")) continue;
-      if (entry.isDirectory) folders.push(entry.name);
-      else if (IMAGE_EXTENSIONS.test(entry.name)) images.push(entry.name);
+      const path = join(dir, entry.name);
+      const isImageName = IMAGE_EXTENSIONS.test(entry.name);
+      let { isFile, isDirectory } = entry;
+      let kind = "";
+      if (entry.isSymlink) {
+        const target = await resolveLink(path, realRoot);
+        if ("reason" in target) {
+          // Reported only when the entry would have been used: a folder or an image name.
+          if (isImageName || target.isDirectory) skipped.push({ path, reason: target.reason });
+          continue;
+        }
+        ({ isFile, isDirectory, kind } = target);
+      } else if (!isFile && !isDirectory) {
+        kind = kindOf(await Deno.lstat(path));
+      }
+      if (isDirectory) folders.push(entry.name);
+      else if (!isImageName) continue;
+      else if (isFile) images.push(entry.name);
+      else skipped.push({ path, reason: `a ${kind}, not a regular file` });
     }
   } catch (error) {
-    throw new Error(`cannot read image folder "${dir}": ${(error as Error).message}`, {
+    throw new Error(`${fn}(): cannot read image folder "${dir}": ${(error as Error).message}`, {
       cause: error,
     });
   }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { images: images.sort(byName), folders: folders.sort(byName) };
+}
+
+interface LinkTarget {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly kind: string;
+}
+
+interface SkippedLink {
+  readonly isDirectory: boolean;
+  readonly reason: string;
+}
+
+// What a link leads to when it resolves inside the root, else why it is skipped.
+async function resolveLink(path: string, realRoot: string): Promise<LinkTarget | SkippedLink> {
+  let real: string;
+  let info: Deno.FileInfo;
+  try {
+    real = await Deno.realPath(path);
+    info = await Deno.stat(real);
+  } catch {
+    return {
+      isDirectory: false,
+      reason: "a symbolic link that resolves nowhere (broken or a loop)",
+    };
+  }
+  if (!isInside(real, realRoot)) {
+    return {
+      isDirectory: info.isDirectory,
+      reason: `a symbolic link to "${real}", outside the root`,
+    };
+  }
+  return { isFile: info.isFile, isDirectory: info.isDirectory, kind: kindOf(info) };
 }

@@ -1,5 +1,22 @@
-import { type Dataset, selectImages } from "./dataset.ts";
-import { checkSeed, mixSeed, permutation } from "./_random.ts";
+import {
+  checkOptions,
+  checkSeed,
+  deriveSeed,
+  permutation,
+  rangeError,
+  typeError,
+} from "@selfsup/internal";
+import type { Dataset } from "./dataset.ts";
+import { checkDataset, requireLabels } from "./_validate.ts";
+import { pick } from "./_pick.ts";
+
+/** Options of {@linkcode labelledSubset}. */
+export interface LabelledSubsetOptions {
+  /** Share of each class to keep, in (0, 1]. */
+  fraction: number;
+  /** Integer seed of the draw (a safe integer). */
+  seed: number;
+}
 
 /**
  * Draws a class-stratified random subset of a labelled dataset, e.g. the 1% and 10% label
@@ -10,11 +27,10 @@ import { checkSeed, mixSeed, permutation } from "./_random.ts";
  * class does not depend on the others. The chosen images keep their original relative order.
  *
  * @param dataset A labelled dataset.
- * @param fraction Share of each class to keep, in (0, 1].
- * @param seed Integer seed of the draw.
+ * @param options The fraction of each class to keep and the seed of the draw.
  * @returns The subset, with labels and class names.
- * @throws {TypeError} If the dataset has no labels.
- * @throws {RangeError} If `fraction` is not in (0, 1] or `seed` is not an integer.
+ * @throws {TypeError} If the dataset has no labels, or `options` or a field has the wrong type.
+ * @throws {RangeError} If `fraction` is not in (0, 1] or `seed` is not a safe integer.
  *
  * @example 50% of each of two classes
  * ```ts
@@ -22,19 +38,20 @@ import { checkSeed, mixSeed, permutation } from "./_random.ts";
  * import assert from "node:assert/strict";
  *
  * const ds = fromArrays(new Uint8Array(6), [6, 1, 1, 1], { labels: [0, 0, 0, 0, 1, 1] });
- * const half = labelledSubset(ds, 0.5, 7);
+ * const half = labelledSubset(ds, { fraction: 0.5, seed: 7 });
  * assert.deepEqual(classCounts(half), [2, 1]);
  * ```
  */
-export function labelledSubset(dataset: Dataset, fraction: number, seed: number): Dataset {
-  const { labels } = dataset;
-  if (!labels) {
-    throw new TypeError("dataset must have labels for a stratified subset, it has none");
-  }
+export function labelledSubset(dataset: Dataset, options: LabelledSubsetOptions): Dataset {
+  const fn = "labelledSubset";
+  const labels = requireLabels(fn, "dataset", checkDataset(fn, "dataset", dataset));
+  checkOptions(fn, options);
+  const { fraction } = options;
+  if (typeof fraction !== "number") throw typeError(fn, "fraction", "a number in (0, 1]", fraction);
   if (!(fraction > 0 && fraction <= 1)) {
-    throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
+    throw rangeError(fn, "fraction", "a number in (0, 1]", fraction);
   }
-  checkSeed(seed);
+  const seed = checkSeed(fn, options.seed);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const members = byClass.get(labels[i]);
@@ -44,9 +61,9 @@ export function labelledSubset(dataset: Dataset, fraction: number, seed: number)
   const chosen: number[] = [];
   for (const [label, members] of byClass) {
     const take = Math.max(1, Math.round(fraction * members.length));
-    const order = permutation(members.length, mixSeed(seed, label));
+    const order = permutation(members.length, deriveSeed(seed, label));
     for (let i = 0; i < take; i++) chosen.push(members[order[i]]);
   }
   chosen.sort((a, b) => a - b);
-  return selectImages(dataset, chosen);
+  return pick(fn, dataset, chosen);
 }

@@ -9,17 +9,22 @@
  * `@selfsup/data/files`.
  *
  * ```ts
- * import { batches, fromArrays, labelledSubset, toImageTensor } from "@selfsup/data";
+ * import { batches, classCounts, fromArrays, labelledSubset, toImageTensor } from "@selfsup/data";
+ * import assert from "node:assert/strict";
  *
  * const images = new Uint8Array(20 * 4 * 4).map((_, i) => i % 256);
  * const labels = Array.from({ length: 20 }, (_, i) => i % 2);
  * const ds = fromArrays(images, [20, 4, 4, 1], { labels });
- * const tenPercent = labelledSubset(ds, 0.1, 0); // one image per class
+ * const tenPercent = labelledSubset(ds, { fraction: 0.1, seed: 0 });
+ * assert.deepEqual(classCounts(tenPercent), [1, 1]); // one image per class
+ * let count = 0;
  * for (const batch of batches(ds, { batchSize: 8, seed: 0, dropLast: true })) {
- *   const x = toImageTensor(batch); // [8, 4, 4, 1] float32 in [0, 1]
+ *   const x = toImageTensor(batch);
+ *   assert.deepEqual(x.shape, [8, 4, 4, 1]); // float32 in [0, 1]
  *   x.dispose();
+ *   count++;
  * }
- * console.log(tenPercent.shape);
+ * assert.equal(count, 2);
  * ```
  *
  * @module

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./dataset.ts";
+import { checkDataset, requireLabels } from "./_validate.ts";
 
 /**
  * Converts a dataset's (or batch's) uint8 pixels to a float32 NHWC tensor in [0, 1], the
@@ -7,6 +8,7 @@ import type { Dataset } from "./dataset.ts";
  *
  * @param dataset The images to convert.
  * @returns A `[N, H, W, C]` float32 tensor that the caller disposes.
+ * @throws {TypeError} If `dataset` is not a dataset.
  *
  * @example
  * ```ts
@@ -20,7 +22,7 @@ import type { Dataset } from "./dataset.ts";
  * ```
  */
 export function toImageTensor(dataset: Dataset): tf.Tensor4D {
-  const [n, h, w, c] = dataset.shape;
+  const [n, h, w, c] = checkDataset("toImageTensor", "dataset", dataset).shape;
   // Scale in JS rather than on the backend: one float32 upload instead of an int32 upload
   // plus a cast and a division.
   const pixels = new Float32Array(dataset.images.length);
@@ -33,7 +35,7 @@ export function toImageTensor(dataset: Dataset): tf.Tensor4D {
  *
  * @param dataset A labelled dataset.
  * @returns A `[N]` int32 tensor that the caller disposes.
- * @throws {TypeError} If the dataset has no labels.
+ * @throws {TypeError} If `dataset` is not a dataset or has no labels.
  *
  * @example
  * ```ts
@@ -46,6 +48,6 @@ export function toImageTensor(dataset: Dataset): tf.Tensor4D {
  * ```
  */
 export function toLabelTensor(dataset: Dataset): tf.Tensor1D {
-  if (!dataset.labels) throw new TypeError("dataset must have labels, it has none");
-  return tf.tensor1d(dataset.labels, "int32");
+  const fn = "toLabelTensor";
+  return tf.tensor1d(requireLabels(fn, "dataset", checkDataset(fn, "dataset", dataset)), "int32");
 }

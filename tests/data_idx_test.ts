@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { decodeIdx, encodeIdx } from "../data/mod.ts";
+import { decodeIdx, encodeIdx } from "@selfsup/data";
+import { readIdxFile, writeIdxFile } from "@selfsup/data/files";
 
 Deno.test("decodeIdx(encodeIdx(x)) returns x for any uint8 array and shape", () => {
   fc.assert(
@@ -38,4 +39,35 @@ Deno.test("decodeIdx() rejects every truncation and every extension of a valid f
     ),
     { numRuns: 200 },
   );
+});
+
+Deno.test("readIdxFile() streams gzip files of any size back exactly (many inflate chunks)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer(),
+        async (rows, cols, seed) => {
+          // Incompressible-ish values so the gzip file spans several 4 KiB input slices.
+          let state = seed >>> 0;
+          const data = Uint8Array.from({ length: rows * cols }, () => {
+            state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+            return state >>> 24;
+          });
+          await writeIdxFile(`${dir}/x.gz`, { data, shape: [rows, cols] });
+          const read = await readIdxFile(`${dir}/x.gz`);
+          assert.deepEqual(read.shape, [rows, cols]);
+          assert.deepEqual(read.data, data);
+          runs++;
+        },
+      ),
+      { numRuns: 30 },
+    );
+    assert.equal(runs, 30);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { batches, fromArrays, labelledSubset, selectImages } from "../data/mod.ts";
+import { batches, fromArrays, labelledSubset, selectImages } from "@selfsup/data";
 
 const datasetArb = fc.record({
   n: fc.integer({ min: 0, max: 60 }),
@@ -49,7 +49,7 @@ Deno.test("labelledSubset(): per class max(1, round(f * n)) distinct images of t
         const ds = fromArrays(Uint8Array.from({ length: n }, (_, i) => i % 256), [n, 1, 1, 1], {
           labels,
         });
-        const subset = labelledSubset(ds, fraction, seed);
+        const subset = labelledSubset(ds, { fraction, seed });
         for (let c = 0; c <= 5; c++) {
           const total = labels.filter((l) => l === c).length;
           const taken = [...subset.labels!].filter((l) => l === c).length;
