@@ -72,8 +72,9 @@ export const meanGradConfig: tf.GradConfig = {
 
 /**
  * Installs {@linkcode batchNormGradConfig} as the gradient of `FusedBatchNorm` and
- * {@linkcode meanGradConfig} as the gradient of `Mean`, replacing tfjs's for every backend.
- * Idempotent.
+ * {@linkcode meanGradConfig} as the gradient of `Mean`, replacing tfjs's for the whole process
+ * and every backend (tfjs keeps one gradient per kernel). Opt-in: nothing in this package
+ * calls it except `startBackend(..., { fastGradients: true })`. Idempotent.
  *
  * The results are the same gradients up to float32 rounding; they save the full-size `Tile`,
  * the `ones` tensors and several full-size multiplies per batch-norm layer, which dominate a
@@ -83,13 +84,17 @@ export const meanGradConfig: tf.GradConfig = {
  * @example Gradient of batch norm with respect to its input
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { installBatchNormGradient } from "./batch_norm_gradient.ts";
+ * import assert from "node:assert/strict";
+ * import { batchNormGradConfig, installBatchNormGradient } from "@selfsup/backends";
+ *
+ * tf.enableProdMode();
  * installBatchNormGradient();
+ * assert.equal(tf.getGradient("FusedBatchNorm"), batchNormGradConfig);
  * const x = tf.tensor2d([[1, 2], [3, 5]]);
  * // y = (x - mean) * scale / sqrt(variance + eps) + offset, per column
  * const y = (x: tf.Tensor) => tf.batchNorm(x, [2, 3], [1, 4], [0, 0], [2, 2], 0).sum();
  * const dx = tf.grad(y)(x);
- * console.log(dx.arraySync()); // [[2, 1], [2, 1]]: scale / sqrt(variance)
+ * assert.deepEqual(await dx.array(), [[2, 1], [2, 1]]); // scale / sqrt(variance)
  * tf.dispose([x, dx]);
  * ```
  */

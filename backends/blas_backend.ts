@@ -10,7 +10,8 @@ import { BlasBackend } from "./blas/backend.ts";
 import type { BlasKernel } from "./blas/_util.ts";
 import { openBlas } from "./blas/ffi.ts";
 import { type OneDnn, openOneDnn } from "./blas/onednn.ts";
-import { installReluGradient, RELU_GRAD_KERNEL } from "./relu_gradient.ts";
+import { RELU_GRAD_KERNEL } from "./relu_gradient.ts";
+import { checkBlasOptions } from "./_blas_options.ts";
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from "./blas/conv2d.ts";
 import { batchMatMul, fusedMatMul } from "./blas/matmul.ts";
 import {
@@ -80,25 +81,30 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
 
 /** Options for {@linkcode registerBlasBackend}. */
 export interface BlasBackendOptions {
-  /** A CBLAS library path or file name to open instead of the platform default. */
+  /**
+   * A CBLAS library path or file name to open instead of the one named by the environment
+   * variable `SELFSUP_BLAS_LIBRARY` or, without it, the platform default.
+   */
   libraryPath?: string;
   /**
-   * BLAS threads (OpenBLAS only). Default: the number of cores. The calling thread is one of
-   * them, and idle workers sleep between calls (see `openBlas`), so the JavaScript kernels
-   * between GEMMs keep their core.
+   * BLAS threads (OpenBLAS only), a positive integer. Default: the number of cores. The calling
+   * thread is one of them, and idle workers sleep between calls (see the module docs of
+   * `blas/ffi.ts`), so the JavaScript kernels between GEMMs keep their core.
    */
   threads?: number;
   /**
-   * Most bytes the backend keeps in its buffer pool for reuse (default 2 GiB; a training step
-   * of the reference model at batch 2x128 reuses about 1.6 GiB).
+   * Most bytes the backend keeps in its buffer pool for reuse, an integer >= 0 (default 2 GiB;
+   * a training step of the reference model at batch 2x128 reuses about 1.6 GiB).
    */
   poolBytes?: number;
-  /** tfjs backend priority (default 0: never chosen unless asked for by name). */
+  /** tfjs backend priority, a finite number (default 0: never chosen unless asked for by name). */
   priority?: number;
   /**
    * oneDNN for the convolutions, batch norm, large adds and relu: `true` (default) opens it
-   * when installed (Debian/Ubuntu `libdnnl2`) and else keeps the GEMM and JavaScript kernels;
-   * a path or file name opens that library and throws when it cannot; `false` never uses it.
+   * when installed (Debian/Ubuntu `libdnnl2`; the environment variable
+   * `SELFSUP_ONEDNN_LIBRARY` names another file) and else keeps the GEMM and JavaScript
+   * kernels; a path or file name opens that library and throws when it cannot; `false` never
+   * uses it.
    */
   oneDnn?: boolean | string;
 }
@@ -111,17 +117,20 @@ export interface BlasRegistration {
   library: string;
   /** The oneDNN library file that was opened, if any. */
   oneDnn: string | undefined;
+  /** Why oneDNN is not in use (turned off, not installed, an untested version), if it is not. */
+  oneDnnUnavailable: string | undefined;
 }
 
 let registered: BlasRegistration | undefined;
 
-function openOptionalOneDnn(choice: boolean | string): OneDnn | undefined {
-  if (choice === false) return undefined;
+function openOptionalOneDnn(choice: boolean | string): OneDnn | string {
+  if (choice === false) return "turned off (oneDnn: false)";
   if (typeof choice === "string") return openOneDnn({ libraryPath: choice });
   try {
     return openOneDnn();
-  } catch {
-    return undefined; // not installed: the GEMM and JavaScript kernels serve
+  } catch (error) {
+    // Not installed (or unusable): the GEMM and JavaScript kernels serve.
+    return error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -132,44 +141,74 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | undefined {
  * (forward and both gradients, fused or not), matrix multiplications, batch norm and the hot
  * float32 elementwise and reduction kernels itself, with GEMMs on the system BLAS, convolutions,
  * batch norm, large adds and relu on oneDNN when it is installed, and outputs from a buffer
- * pool. Anything those kernels do not
- * cover (NCHW, other dtypes, unusual broadcasts) runs the cpu kernel. The libraries are opened
- * here, so a missing library or permission fails now with a clear message. Registering again
- * returns the first registration (its options are ignored).
+ * pool. Anything those kernels do not cover (NCHW, other dtypes, unusual broadcasts) runs the
+ * cpu kernel. The libraries are opened here, so a missing library or permission fails now with
+ * a clear message. Registering again returns the first registration (its options are ignored).
+ *
+ * What it changes beyond registering the backend: nothing else in tfjs. It registers the
+ * one-pass relu-gradient kernel ({@linkcode RELU_GRAD_KERNEL}) under `blas` only; tfjs's `Relu`
+ * gradient uses it only after `installReluGradient()` (or `startBackend` with
+ * `fastGradients: true`). OpenBLAS's `OPENBLAS_THREAD_TIMEOUT` is set only while the library
+ * loads (unless you set it), and the environment is restored after.
+ *
+ * The library files can also be chosen without code: the environment variables
+ * `SELFSUP_BLAS_LIBRARY` and `SELFSUP_ONEDNN_LIBRARY` name them (read with `--allow-env`;
+ * `libraryPath` and a `oneDnn` path win over them). A file that does not exist is treated as
+ * an absent library, which is how CI runs the tests as on a machine without them.
  *
  * @param options Library paths, BLAS threads, pool size, priority, whether to use oneDNN.
- * @returns The backend name and the libraries opened.
+ * @returns The backend name, the libraries opened, and why oneDNN is not in use if it is not.
  * @throws {Error} Without `--allow-ffi`, or when no BLAS library (or the oneDNN library named
  *   by `oneDnn`) can be opened; the message says what to install.
- * @throws {RangeError} When `threads` is not a positive integer or `poolBytes` is negative.
- * @example Multiply on the blas backend
+ * @throws {TypeError} When `options` or one of its fields has the wrong type.
+ * @throws {RangeError} When `threads` is not a positive integer, `poolBytes` not an integer
+ *   >= 0 or `priority` not finite.
+ * @example Multiply on the blas backend, where OpenBLAS is installed
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { registerBlasBackend } from "./blas_backend.ts";
+ * import assert from "node:assert/strict";
+ * import { registerBlasBackend } from "@selfsup/backends";
+ *
  * tf.enableProdMode();
- * registerBlasBackend();
- * await tf.setBackend("blas");
- * const y = tf.matMul([[1, 2]], [[3], [4]]);
- * console.log(y.dataSync()[0]); // 11
- * y.dispose();
- * await tf.setBackend("cpu");
+ * let registered = false;
+ * try {
+ *   registerBlasBackend();
+ *   registered = true;
+ * } catch (error) {
+ *   // No OpenBLAS here: the message says what to install (startBackend("auto") would pass
+ *   // blas over for wasm).
+ *   assert.match((error as Error).message, /Could not open a BLAS library/);
+ * }
+ * if (registered) {
+ *   await tf.setBackend("blas");
+ *   const y = tf.matMul([[1, 2]], [[3], [4]]);
+ *   assert.deepEqual(await y.data(), new Float32Array([11]));
+ *   y.dispose();
+ *   await tf.setBackend("cpu");
+ * }
+ * ```
+ * @example A bad option is named
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { registerBlasBackend } from "@selfsup/backends";
+ *
+ * assert.throws(() => registerBlasBackend({ threads: 0 }), {
+ *   name: "RangeError",
+ *   message: "registerBlasBackend(): threads must be an integer >= 1, got 0",
+ * });
  * ```
  */
 export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegistration {
+  checkBlasOptions("registerBlasBackend", options, "");
   const { threads, poolBytes, priority = 0 } = options;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
-    throw new RangeError(`threads must be a positive integer, got ${threads}`);
-  }
-  if (poolBytes !== undefined && !(poolBytes >= 0)) {
-    throw new RangeError(`poolBytes must be >= 0, got ${poolBytes}`);
-  }
   if (registered !== undefined) return registered;
   const blas = openBlas({ libraryPath: options.libraryPath });
   blas.setThreads(threads ?? navigator.hardwareConcurrency);
   const oneDnn = openOptionalOneDnn(options.oneDnn ?? true);
+  const opened = typeof oneDnn === "string" ? undefined : oneDnn;
   tf.registerBackend(
     BLAS_BACKEND_NAME,
-    () => new BlasBackend(blas, { poolBytes, oneDnn }),
+    () => new BlasBackend(blas, { poolBytes, oneDnn: opened }),
     priority,
   );
   for (const config of tf.getKernelsForBackend("cpu")) {
@@ -181,7 +220,7 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
     });
   }
   // Kernels no stock backend has: the fused batch-norm training op of @selfsup/encoders and
-  // the one-pass relu gradient (installed for every backend; the others keep tfjs's formula).
+  // the one-pass relu gradient (which tfjs's Relu gradient calls after installReluGradient).
   for (
     const [kernelName, kernelFunc] of [
       [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
@@ -195,7 +234,11 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
       kernelFunc: kernelFunc as unknown as tf.KernelFunc,
     });
   }
-  installReluGradient();
-  registered = { name: BLAS_BACKEND_NAME, library: blas.path, oneDnn: oneDnn?.path };
+  registered = {
+    name: BLAS_BACKEND_NAME,
+    library: blas.path,
+    oneDnn: opened?.path,
+    oneDnnUnavailable: typeof oneDnn === "string" ? oneDnn : undefined,
+  };
   return registered;
 }

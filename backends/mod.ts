@@ -5,14 +5,16 @@
  *
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { startBackend } from "@selfsup/backends";
  *
- * tf.enableProdMode();
- * const { name, reason } = await startBackend("auto");
- * console.log(`training on ${name}: ${reason}`);
+ * const { name, reason } = await startBackend("auto"); // e.g. "blas", and why
+ * assert.equal(tf.getBackend(), name);
+ * assert.match(reason, /fastest that works here/);
  * ```
  *
- * Run with `--allow-ffi --allow-read` (blas, wasm) or `-A`; see {@linkcode startBackend}.
+ * Run with `--allow-ffi --allow-read` (blas, wasm) or `-A`; see {@linkcode startBackend}, which
+ * also says what it changes in the process (nothing but the backends, unless asked).
  *
  * @module
  */

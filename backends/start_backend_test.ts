@@ -6,39 +6,40 @@ import {
   startBackend,
   type StartBackendOptions,
 } from "./start_backend.ts";
-import { probeWebGpu } from "./webgpu_backend.ts";
+import { batchNormGradConfig } from "./batch_norm_gradient.ts";
+import { reluGradConfig } from "./relu_gradient.ts";
+import { blasMissing, webGpuForTests } from "./_test_util.ts";
 
 tf.enableProdMode();
 
-function blasLibraryPresent(): boolean {
-  try {
-    Deno.dlopen("libopenblas.so.0", {}).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasBlas = Deno.build.os === "linux" && blasLibraryPresent();
-const gpu = await probeWebGpu();
-const NO_BLAS =
-  " [skipped: libopenblas.so.0 is not installed: apt-get install libopenblas0-pthread]";
+const hasBlas = blasMissing === undefined;
+const gpu = await webGpuForTests();
 const NO_GPU = ` [skipped: no WebGPU adapter here: ${gpu.description}]`;
 
-/** Runs testdata/start.ts in a fresh Deno with exactly `flags`. */
+/**
+ * Runs testdata/start.ts in a fresh Deno with exactly `flags` and the environment less
+ * `unset`; returns its result (or error) as JSON and what it printed to stderr.
+ */
 async function startIn(
   flags: string[],
   name: string,
   options: StartBackendOptions = {},
-): Promise<Record<string, unknown>> {
+  unset: string[] = [],
+): Promise<Record<string, unknown> & { stderr: string }> {
   const script = new URL("./testdata/start.ts", import.meta.url).pathname;
-  const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const env = Deno.env.toObject();
+  for (const variable of unset) delete env[variable];
+  const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, script, name, JSON.stringify(options)],
+    clearEnv: true,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const lines = new TextDecoder().decode(stdout).trim().split("\n");
-  assert.ok(lines.at(-1)?.startsWith("{"), new TextDecoder().decode(stderr));
-  return JSON.parse(lines.at(-1)!);
+  const stderr = new TextDecoder().decode(out.stderr);
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.ok(lines.at(-1)?.startsWith("{"), stderr);
+  return { ...JSON.parse(lines.at(-1)!), stderr };
 }
 
 Deno.test("startBackend() starts each backend forced by name and verifies it", async () => {
@@ -53,7 +54,7 @@ Deno.test("startBackend() starts each backend forced by name and verifies it", a
 });
 
 Deno.test({
-  name: "startBackend() starts the blas backend by name" + (hasBlas ? "" : NO_BLAS),
+  name: "startBackend() starts the blas backend by name",
   ignore: !hasBlas,
   fn: async () => {
     const started = await startBackend("blas");
@@ -90,13 +91,91 @@ Deno.test("startBackend('auto') picks the first backend of the fixed order that 
   await tf.setBackend("cpu");
 });
 
-Deno.test("startBackend() rejects an unknown name with a TypeError listing the names", async () => {
-  await assert.rejects(
-    () => startBackend("gpu" as BackendName),
-    (error: Error) =>
-      error instanceof TypeError && /"auto", "tensorflow", "webgpu"/.test(error.message) &&
-      /got "gpu"/.test(error.message),
-  );
+Deno.test("startBackend() rejects an unknown name with a RangeError listing the names", async () => {
+  await assert.rejects(() => startBackend("gpu" as BackendName), {
+    name: "RangeError",
+    message: 'startBackend(): name must be one of "auto", "tensorflow", "webgpu", "blas", ' +
+      '"wasm", "cpu", got "gpu"',
+  });
+  await assert.rejects(() => startBackend(3 as unknown as BackendName), {
+    name: "TypeError",
+    message: "startBackend(): name must be a backend name, got 3",
+  });
+});
+
+Deno.test("startBackend() rejects bad options before trying any backend, naming them", async () => {
+  const cases: [unknown, string, string][] = [
+    [null, "TypeError", "startBackend(): options must be an object, got null"],
+    [
+      { blas: { threads: 0 } },
+      "RangeError",
+      "startBackend(): blas.threads must be an integer >= 1, got 0",
+    ],
+    [
+      { blas: { poolBytes: -1 } },
+      "RangeError",
+      "startBackend(): blas.poolBytes must be an integer >= 0, got -1",
+    ],
+    [
+      { blas: { oneDnn: 1 } },
+      "TypeError",
+      "startBackend(): blas.oneDnn must be a boolean or a library path, got 1",
+    ],
+    [
+      { wasm: { wasmPaths: 1 } },
+      "TypeError",
+      "startBackend(): wasm.wasmPaths must be a folder URL string, got 1",
+    ],
+    [
+      { tensorflow: { from: 1 } },
+      "TypeError",
+      "startBackend(): tensorflow.from must be a string, got 1",
+    ],
+    [
+      { softwareGpu: "yes" },
+      "TypeError",
+      'startBackend(): softwareGpu must be a boolean, got "yes"',
+    ],
+    [{ fastGradients: 1 }, "TypeError", "startBackend(): fastGradients must be a boolean, got 1"],
+  ];
+  for (const [options, name, message] of cases) {
+    await assert.rejects(
+      () => startBackend("auto", options as StartBackendOptions),
+      { name, message },
+    );
+  }
+  assert.equal(cases.length, 8);
+});
+
+Deno.test("startBackend() leaves tfjs's gradients alone unless fastGradients is true", async () => {
+  const names = ["FusedBatchNorm", "Mean", "Relu"];
+  const before = names.map((kernel) => tf.getGradient(kernel));
+  await startBackend("cpu");
+  assert.deepEqual(names.map((kernel) => tf.getGradient(kernel)), before);
+  assert.notEqual(before[0], batchNormGradConfig, "tfjs's own to begin with");
+  await startBackend("cpu", { fastGradients: true });
+  assert.equal(tf.getGradient("FusedBatchNorm"), batchNormGradConfig);
+  assert.equal(tf.getGradient("Relu"), reluGradConfig);
+  for (const config of before) tf.registerGradient(config); // as the other tests expect
+});
+
+Deno.test("startBackend('auto') prints neither tfjs's Node banner nor a display-server error", async () => {
+  // In a fresh process without XDG_RUNTIME_DIR, as on a headless server; testdata/start.ts
+  // does not call tf.enableProdMode().
+  const auto = await startIn(["--allow-all"], "auto", {}, ["XDG_RUNTIME_DIR"]);
+  assert.equal(typeof auto.name, "string", auto.stderr);
+  assert.doesNotMatch(auto.stderr, /looks like you are running TensorFlow\.js in Node\.js/);
+  assert.doesNotMatch(auto.stderr, /XDG_RUNTIME_DIR/);
+});
+
+Deno.test({
+  name: "startBackend('webgpu') prints no display-server error" + (gpu.available ? "" : NO_GPU),
+  ignore: !gpu.available,
+  fn: async () => {
+    const started = await startIn(["--allow-all"], "webgpu", {}, ["XDG_RUNTIME_DIR"]);
+    assert.equal(started.name, "webgpu", JSON.stringify(started));
+    assert.doesNotMatch(started.stderr, /XDG_RUNTIME_DIR/);
+  },
 });
 
 Deno.test("startBackend('tensorflow') says how to install tfjs-node when it is absent", async () => {
@@ -107,8 +186,7 @@ Deno.test("startBackend('tensorflow') says how to install tfjs-node when it is a
 });
 
 Deno.test({
-  name: "without --allow-ffi, blas fails with the flag named and auto falls back to wasm" +
-    (hasBlas ? "" : NO_BLAS),
+  name: "without --allow-ffi, blas fails with the flag named and auto falls back to wasm",
   ignore: !hasBlas,
   fn: async () => {
     const forced = await startIn(["--allow-read", "--allow-env"], "blas");

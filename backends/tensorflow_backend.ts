@@ -1,3 +1,5 @@
+import { checkOptions, typeError } from "@selfsup/internal";
+
 /** The npm packages that provide the `tensorflow` backend, GPU build first. */
 export const TENSORFLOW_PACKAGES: readonly string[] = [
   "@tensorflow/tfjs-node-gpu",
@@ -39,9 +41,12 @@ export interface TensorflowRegistration {
  * @returns The package name, or undefined when none is installed or reading is not allowed.
  * @example
  * ```ts
- * import { findTensorflowPackage } from "@selfsup/backends";
+ * import assert from "node:assert/strict";
+ * import { findTensorflowPackage, TENSORFLOW_PACKAGES } from "@selfsup/backends";
  *
- * console.log(findTensorflowPackage() ?? "tfjs-node is not installed");
+ * const found = findTensorflowPackage(); // undefined unless tfjs-node is installed
+ * assert.ok(found === undefined || TENSORFLOW_PACKAGES.includes(found));
+ * assert.equal(findTensorflowPackage("/"), undefined); // no node_modules at the root
  * ```
  */
 export function findTensorflowPackage(from?: string): string | undefined {
@@ -80,18 +85,23 @@ export function findTensorflowPackage(from?: string): string | undefined {
  *   how to install it and which CUDA / cuDNN the GPU build needs.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTensorflowBackend } from "@selfsup/backends";
  *
- * try {
- *   await loadTensorflowBackend();
- * } catch (error) {
- *   console.log((error as Error).message); // says how to install it
- * }
+ * // Searching from the file-system root finds no tfjs-node: the error says how to install it.
+ * await assert.rejects(() => loadTensorflowBackend({ from: "/" }), /deno install --allow-scripts/);
  * ```
  */
 export async function loadTensorflowBackend(
   options: TensorflowBackendOptions = {},
 ): Promise<TensorflowRegistration> {
+  checkOptions("loadTensorflowBackend", options);
+  for (const field of ["specifier", "from"] as const) {
+    const value = options[field];
+    if (value !== undefined && typeof value !== "string") {
+      throw typeError("loadTensorflowBackend", field, "a string", value);
+    }
+  }
   const found = options.specifier === undefined ? findTensorflowPackage(options.from) : undefined;
   const specifier = options.specifier ?? (found === undefined ? undefined : `npm:${found}`);
   if (specifier === undefined) {

@@ -19,13 +19,29 @@ Deno.test("findTensorflowPackage() finds tfjs-node in a node_modules above, GPU 
 });
 
 Deno.test("loadTensorflowBackend() without tfjs-node says how to install it and what CUDA", async () => {
-  await assert.rejects(
-    () => loadTensorflowBackend({ from: Deno.makeTempDirSync() }),
-    (error: Error) =>
-      /no @tensorflow\/tfjs-node\(-gpu\) in node_modules/.test(error.message) &&
-      /deno install/.test(error.message) && /CUDA 11\.2 and cuDNN 8\.1/.test(error.message) &&
-      /libtensorflow 2\.9\.1/.test(error.message),
-  );
+  const empty = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      () => loadTensorflowBackend({ from: empty }),
+      (error: Error) =>
+        /no @tensorflow\/tfjs-node\(-gpu\) in node_modules/.test(error.message) &&
+        /deno install/.test(error.message) && /CUDA 11\.2 and cuDNN 8\.1/.test(error.message) &&
+        /libtensorflow 2\.9\.1/.test(error.message),
+    );
+  } finally {
+    await Deno.remove(empty);
+  }
+});
+
+Deno.test("loadTensorflowBackend() rejects options of the wrong type, naming them", async () => {
+  await assert.rejects(() => loadTensorflowBackend({ from: 1 as unknown as string }), {
+    name: "TypeError",
+    message: "loadTensorflowBackend(): from must be a string, got 1",
+  });
+  await assert.rejects(() => loadTensorflowBackend(null as unknown as { from?: string }), {
+    name: "TypeError",
+    message: "loadTensorflowBackend(): options must be an object, got null",
+  });
 });
 
 Deno.test("loadTensorflowBackend() turns a failing import into the install message", async () => {

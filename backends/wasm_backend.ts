@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { checkOptions, rangeError, typeError } from "@selfsup/internal";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 
 /** Options for {@linkcode registerWasmBackend}. */
@@ -28,9 +29,10 @@ export interface WasmRegistration {
  *   `wasmPaths` to {@linkcode registerWasmBackend} then.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultWasmPaths } from "@selfsup/backends";
  *
- * console.log(defaultWasmPaths().endsWith("/dist/")); // true
+ * assert.match(defaultWasmPaths(), /tfjs-backend-wasm.*\/dist\/$/);
  * ```
  */
 export function defaultWasmPaths(): string {
@@ -69,10 +71,12 @@ export function defaultWasmPaths(): string {
  * @returns The backend name and the folder used.
  * @throws {Error} When the binaries are `file:` URLs and Deno may not read them (the message
  *   names the `--allow-read` flag to add), or when the package's folder cannot be found.
+ * @throws {TypeError} When `options` is not an object or `wasmPaths` not a string.
  * @throws {RangeError} When `wasmPaths` does not end in "/".
  * @example Train-capable wasm in three lines
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { registerWasmBackend } from "@selfsup/backends";
  *
  * tf.enableProdMode();
@@ -81,7 +85,7 @@ export function defaultWasmPaths(): string {
  * const x = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;
  * const dw = tf.grad((w) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, "valid")));
  * const g = dw(tf.ones([2, 2, 1, 1]));
- * console.log(await g.data()); // Float32Array [4, 4, 4, 4]
+ * assert.deepEqual(await g.data(), new Float32Array([4, 4, 4, 4])); // each tap sees 4 ones
  * tf.dispose([x, g]);
  * await tf.setBackend("cpu");
  * ```
@@ -89,11 +93,16 @@ export function defaultWasmPaths(): string {
 export async function registerWasmBackend(
   options: WasmBackendOptions = {},
 ): Promise<WasmRegistration> {
+  const fn = "registerWasmBackend";
+  checkOptions(fn, options);
+  if (options.wasmPaths !== undefined && typeof options.wasmPaths !== "string") {
+    throw typeError(fn, "wasmPaths", "a folder URL string", options.wasmPaths);
+  }
+  if (options.wasmPaths !== undefined && !options.wasmPaths.endsWith("/")) {
+    throw rangeError(fn, "wasmPaths", 'a folder URL ending in "/"', options.wasmPaths);
+  }
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const wasmPaths = options.wasmPaths ?? defaultWasmPaths();
-  if (!wasmPaths.endsWith("/")) {
-    throw new RangeError(`wasmPaths must be a folder URL ending in "/", got "${wasmPaths}"`);
-  }
   if (wasmPaths.startsWith("file:")) {
     const path = decodeURIComponent(new URL(wasmPaths).pathname);
     if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {

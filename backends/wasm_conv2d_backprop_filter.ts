@@ -15,11 +15,13 @@ import { KernelScope, paddedConv } from "./_wasm_kernels.ts";
  * @example Register it by hand (registerWasmTrainingKernels does this)
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { wasmConv2DBackpropFilterConfig } from "@selfsup/backends";
  *
- * if (tf.getKernel("Conv2DBackpropFilter", "wasm") === undefined) {
- *   tf.registerKernel(wasmConv2DBackpropFilterConfig);
- * }
+ * await import("@tensorflow/tfjs-backend-wasm"); // registers wasm with its stock kernels
+ * assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), undefined); // stock has none
+ * tf.registerKernel(wasmConv2DBackpropFilterConfig);
+ * assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), wasmConv2DBackpropFilterConfig);
  * ```
  */
 export const wasmConv2DBackpropFilterConfig: tf.KernelConfig = {

@@ -12,13 +12,15 @@ import { KernelScope, paddedConv } from "./_wasm_kernels.ts";
  * @example Register it by hand (registerWasmTrainingKernels does this)
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { wasmConv2DBackpropInputConfig } from "@selfsup/backends";
  *
+ * await import("@tensorflow/tfjs-backend-wasm"); // registers wasm with its stock kernels
  * const stock = tf.getKernel("Conv2DBackpropInput", "wasm");
- * if (stock !== undefined && stock.kernelFunc !== wasmConv2DBackpropInputConfig.kernelFunc) {
- *   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
- *   tf.registerKernel(wasmConv2DBackpropInputConfig);
- * }
+ * assert.ok(stock !== undefined && stock.kernelFunc !== wasmConv2DBackpropInputConfig.kernelFunc);
+ * tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+ * tf.registerKernel(wasmConv2DBackpropInputConfig);
+ * assert.equal(tf.getKernel("Conv2DBackpropInput", "wasm"), wasmConv2DBackpropInputConfig);
  * ```
  */
 export const wasmConv2DBackpropInputConfig: tf.KernelConfig = {

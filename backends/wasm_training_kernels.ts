@@ -19,10 +19,12 @@ const TRAINING_KERNELS: readonly tf.KernelConfig[] = [
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { registerWasmTrainingKernels } from "@selfsup/backends";
+ * import assert from "node:assert/strict";
+ * import { registerWasmTrainingKernels, wasmConv2DBackpropFilterConfig } from "@selfsup/backends";
  *
  * registerWasmTrainingKernels();
- * console.assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
+ * const kernel = tf.getKernel("Conv2DBackpropFilter", "wasm");
+ * assert.equal(kernel?.kernelFunc, wasmConv2DBackpropFilterConfig.kernelFunc);
  * ```
  */
 export function registerWasmTrainingKernels(): void {

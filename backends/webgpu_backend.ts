@@ -1,3 +1,5 @@
+import { withoutDisplayLookup } from "./_without_display_lookup.ts";
+
 /** What {@linkcode probeWebGpu} found. */
 export interface WebGpuProbe {
   /** Whether `navigator.gpu` gave an adapter at all. */
@@ -32,17 +34,25 @@ const SOFTWARE_DRIVERS = /llvmpipe|lavapipe|swiftshader|softpipe|software/i;
 /**
  * Asks `navigator.gpu` for a high-performance adapter and says whether it is real hardware.
  *
- * Deno 2.9 exposes WebGPU without flags (older Deno needs `--unstable-webgpu`); on Linux the
- * Vulkan loader wants `XDG_RUNTIME_DIR` set. A software adapter is told apart by
- * `adapter.info.isFallbackAdapter` or by a CPU driver name in its description.
+ * Deno 2.9 exposes WebGPU without flags (older Deno needs `--unstable-webgpu`). A software
+ * adapter is told apart by `adapter.info.isFallbackAdapter` or by a CPU driver name in its
+ * description.
+ *
+ * On Linux with `XDG_RUNTIME_DIR` unset, Mesa's Vulkan layer would print
+ * `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` while looking for a
+ * display server this probe does not need; with `--allow-env` the probe points the variable at
+ * a folder that does not exist for the duration of the request (the lookup then fails
+ * quietly) and unsets it again, so the probe prints nothing and the environment is unchanged.
  *
  * @returns Whether an adapter exists, whether it is software, and its description.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeWebGpu } from "@selfsup/backends";
  *
  * const gpu = await probeWebGpu();
- * console.log(gpu.available, gpu.software, gpu.description);
+ * assert.equal(typeof gpu.description, "string");
+ * if (!gpu.available) assert.equal(gpu.software, false); // nothing to be software
  * ```
  */
 export async function probeWebGpu(): Promise<WebGpuProbe> {
@@ -56,7 +66,9 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   }
   let adapter: Adapter | null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    adapter = await withoutDisplayLookup(() =>
+      gpu.requestAdapter({ powerPreference: "high-performance" })
+    );
   } catch (error) {
     return { available: false, software: false, description: `requestAdapter failed: ${error}` };
   }
@@ -84,9 +96,12 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
  * @returns The tfjs backend name, "webgpu".
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
  * import { registerWebGpuBackend } from "@selfsup/backends";
  *
- * console.log(await registerWebGpuBackend()); // "webgpu"
+ * assert.equal(await registerWebGpuBackend(), "webgpu");
+ * assert.ok(tf.findBackendFactory("webgpu") !== null);
  * ```
  */
 export async function registerWebGpuBackend(): Promise<"webgpu"> {

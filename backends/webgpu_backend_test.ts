@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { probeWebGpu } from "./webgpu_backend.ts";
+import { webGpuForTests } from "./_test_util.ts";
 
 Deno.test("probeWebGpu() describes the adapter and flags CPU drivers as software", async () => {
-  const gpu = await probeWebGpu();
+  const gpu = await webGpuForTests(); // probeWebGpu(), required under SELFSUP_REQUIRE_NATIVE=1
   assert.equal(typeof gpu.description, "string");
   assert.ok(gpu.description.length > 0);
   if (!gpu.available) assert.equal(gpu.software, false);

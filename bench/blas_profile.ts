@@ -24,6 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { registerBlasBackend } from "../backends/blas_backend.ts";
 import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
+import { installReluGradient } from "../backends/relu_gradient.ts";
 import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
 
 const { values } = parseArgs({
@@ -55,6 +56,8 @@ registerBlasBackend({
   oneDnn: !values["no-onednn"],
   libraryPath: values.library,
 });
+// The gradients startBackend installs with fastGradients: true (registering blas changes none).
+installReluGradient();
 if (!values["stock-bn-grad"]) installBatchNormGradient();
 if (!(await tf.setBackend(values.backend!))) throw new Error(`backend ${values.backend} failed`);
 

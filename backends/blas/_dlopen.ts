@@ -41,3 +41,42 @@ export function openFirst<S extends Deno.ForeignLibraryInterface>(
   }
   throw new Error(`Could not open ${what} (${failures.join("; ")}): ${installHint}`);
 }
+
+/** Whether Deno may read and write the environment variable `variable` (never prompts). */
+export function envGranted(variable: string): boolean {
+  return Deno.permissions.querySync({ name: "env", variable }).state === "granted";
+}
+
+/**
+ * The candidates to open: `explicit` (an option the caller passed), else the library named by
+ * the environment variable `variable` (when set and readable), else `defaults`.
+ *
+ * The variable lets a user pick a library without touching code, and lets CI run the test
+ * suite as on a machine without the library: a path that does not exist fails to open exactly
+ * as an absent library does.
+ */
+export function candidatesFrom(
+  explicit: string | undefined,
+  variable: string,
+  defaults: string[],
+): string[] {
+  if (explicit !== undefined) return [explicit];
+  const named = envGranted(variable) ? Deno.env.get(variable) : undefined;
+  return named === undefined || named === "" ? defaults : [named];
+}
+
+/**
+ * Runs `f` with the environment variable `variable` set to `value` when it is unset and Deno
+ * may set it, and unsets it again afterwards, so that the process environment (which child
+ * processes inherit) is as it was. When the variable is already set, or Deno may not write it,
+ * `f` runs with the environment untouched.
+ */
+export function withDefaultEnv<T>(variable: string, value: string, f: () => T): T {
+  if (!envGranted(variable) || Deno.env.get(variable) !== undefined) return f();
+  Deno.env.set(variable, value);
+  try {
+    return f();
+  } finally {
+    Deno.env.delete(variable);
+  }
+}

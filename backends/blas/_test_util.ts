@@ -1,50 +1,32 @@
 /**
- * Test helpers for the blas kernels: whether a BLAS library can be opened here (tests skip
- * explicitly when not), and running the same computation on the blas and cpu backends.
+ * Test helpers for the blas kernels: whether a BLAS library and oneDNN can be opened here
+ * (tests skip when not, unless SELFSUP_REQUIRE_NATIVE=1; see ../_test_util.ts), the blas
+ * backend registered, and running the same computation on the blas and cpu backends.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { openBlas } from "./ffi.ts";
+import { Random } from "@selfsup/internal";
 import { registerBlasBackend } from "../blas_backend.ts";
+import { installReluGradient } from "../relu_gradient.ts";
 import type { BlasBackend } from "./backend.ts";
-import { openOneDnn } from "./onednn.ts";
+import { blasMissing, oneDnnMissing } from "../_test_util.ts";
 
-function probe(): string | undefined {
-  try {
-    openBlas().close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
+export { blasMissing, oneDnnMissing };
 
-/** Why blas tests are skipped here, or undefined when a BLAS library opens. */
-export const blasMissing: string | undefined = probe();
-
-/** `ignore` value for blas tests; logs the reason once when they are skipped. */
+/** `ignore` value for blas tests (ffi_test.ts's first test says why they skip). */
 export const ignoreBlas: boolean = blasMissing !== undefined;
-if (ignoreBlas) console.warn(`blas tests skipped: ${blasMissing}`);
 
-function probeOneDnn(): string | undefined {
-  try {
-    openOneDnn().close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** Why the oneDNN tests are skipped here, or undefined when oneDNN opens. */
-export const oneDnnMissing: string | undefined = ignoreBlas ? blasMissing : probeOneDnn();
-
-/** `ignore` value for tests of the oneDNN paths; logs the reason once when skipped. */
+/** `ignore` value for tests of the oneDNN paths (onednn_test.ts's first test says why). */
 export const ignoreOneDnn: boolean = oneDnnMissing !== undefined;
-if (ignoreOneDnn) console.warn(`oneDNN tests skipped: ${oneDnnMissing}`);
 
 tf.enableProdMode();
-if (!ignoreBlas) registerBlasBackend();
+if (!ignoreBlas) {
+  registerBlasBackend();
+  // The relu-gradient tests run tfjs's Relu gradient through the blas backend's fused kernel.
+  installReluGradient();
+}
 
 /** The kernel paths of the blas backend: oneDNN, or its own (GEMMs and JavaScript loops). */
 export type KernelPath = "onednn" | "builtin";
@@ -109,14 +91,8 @@ export function assertBothClose(
   r.blas.forEach((v, i) => assertClose(v, r.cpu[i], tol, `${what} output ${i}`));
 }
 
-/** A small deterministic PRNG for picking test shapes (mulberry32). */
+/** A seeded picker of test shapes: `pick(n)` is a uniform integer in [0, n). */
 export function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
+  const random = new Random(seed);
+  return (n: number) => random.integer(n);
 }

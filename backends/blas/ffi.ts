@@ -5,7 +5,8 @@
  * @module
  */
 
-import { openFirst } from "./_dlopen.ts";
+import { candidatesFrom, openFirst, withDefaultEnv } from "./_dlopen.ts";
+import { checkDimension, checkFloats, checkMatrix } from "./_check_buffers.ts";
 
 /** CBLAS enum values (cblas.h): row-major storage and the transpose flags. */
 const ROW_MAJOR = 101;
@@ -114,57 +115,91 @@ function installHint(os: string): string {
   if (os === "darwin") return "Accelerate ships with macOS; pass libraryPath to use another CBLAS";
   if (os === "windows") return "put libopenblas.dll on the PATH or pass libraryPath";
   return "install OpenBLAS (Debian/Ubuntu: `apt-get install libopenblas0-pthread`, " +
-    "Fedora: `dnf install openblas`) or pass libraryPath";
+    "Fedora: `dnf install openblas`), pass libraryPath or set SELFSUP_BLAS_LIBRARY";
 }
+
+/**
+ * The environment variable that names the BLAS library to open when no `libraryPath` is given
+ * (a path or file name; see {@linkcode openBlas}).
+ */
+export const BLAS_LIBRARY_VARIABLE = "SELFSUP_BLAS_LIBRARY";
 
 /**
  * OpenBLAS workers spin (calling sched_yield) for about 2^28 cycles after each call before
  * they sleep; between the GEMMs of a training step that keeps a core busy that the JavaScript
  * thread and V8's helpers want. OpenBLAS reads `OPENBLAS_THREAD_TIMEOUT` (log2 cycles, 4-30)
- * when it loads, so this sets the shortest, 4, unless the user set it or Deno may not write
- * the environment. Measured on 2 cores: 2 threads with it beat 1 thread (with or without it)
- * and 2 threads without it (`bench/blas_profile.ts`, alternating runs).
+ * once, while the library loads, so it is set to the shortest, 4, for the load only (unless the
+ * user set it, or Deno may not write it) and unset again: the process environment, which
+ * child processes inherit, stays as it was. Measured on 2 cores: 2 threads with it beat
+ * 1 thread (with or without it) and 2 threads without it (`bench/blas_profile.ts`,
+ * alternating runs).
  */
-function sleepIdleOpenBlasThreads(): void {
-  const variable = "OPENBLAS_THREAD_TIMEOUT";
-  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return;
-  if (Deno.env.get(variable) === undefined) Deno.env.set(variable, "4");
-}
+const THREAD_TIMEOUT = { variable: "OPENBLAS_THREAD_TIMEOUT", value: "4" } as const;
 
 /**
  * Opens a system CBLAS through Deno FFI.
  *
- * Tries `options.libraryPath` or else the platform's usual library names (see
- * {@linkcode defaultBlasCandidates}) and binds `cblas_sgemm`, `cblas_sgemv`, `cblas_sasum` and, on OpenBLAS,
- * `openblas_set_num_threads`. With `--allow-env`, sets `OPENBLAS_THREAD_TIMEOUT=4` first
- * unless it is set, so idle OpenBLAS threads sleep instead of spinning.
+ * Tries `options.libraryPath`, else the library named by the environment variable
+ * `SELFSUP_BLAS_LIBRARY` (read with `--allow-env`), else the platform's usual library names
+ * (see {@linkcode defaultBlasCandidates}), and binds `cblas_sgemm`, `cblas_sgemv`,
+ * `cblas_sasum` and, on OpenBLAS, `openblas_set_num_threads`. A path that does not exist fails
+ * as an absent library does, which is how CI runs the tests as on a machine without OpenBLAS.
+ *
+ * While the library loads, and only then, `OPENBLAS_THREAD_TIMEOUT` is 4 (unless you set it),
+ * so idle OpenBLAS threads sleep instead of spinning; the environment is restored afterwards.
+ *
+ * Every routine checks that its arrays hold the elements its dimensions address before the
+ * native call (a `RangeError` otherwise), so a size mistake is an exception, not a heap
+ * overwrite.
  *
  * @param options Which library to open.
  * @returns The bound routines.
  * @throws {Error} When Deno runs without `--allow-ffi`, or when no candidate library can be
  *   opened (the message says what to install).
- * @example Multiply two 2x2 matrices
+ * @example Multiply two 2x2 matrices, where a BLAS library is installed
  * ```ts
- * import { openBlas } from "./ffi.ts";
- * const blas = openBlas();
- * const c = new Float32Array(4);
- * blas.sgemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2,
- *   new Float32Array([1, 0, 0, 1]), 2, 0, c, 2);
- * console.log(Array.from(c)); // [1, 2, 3, 4]
- * blas.close();
+ * import assert from "node:assert/strict";
+ * import { openBlas } from "./ffi.ts"; // internal: the backend's own binding
+ *
+ * let blas;
+ * try {
+ *   blas = openBlas();
+ * } catch (error) {
+ *   // No OpenBLAS here (Debian: apt-get install libopenblas0-pthread), or no --allow-ffi.
+ *   assert.match((error as Error).message, /a BLAS library/);
+ * }
+ * if (blas !== undefined) {
+ *   const c = new Float32Array(4);
+ *   const a = new Float32Array([1, 2, 3, 4]);
+ *   blas.sgemm(false, false, 2, 2, 2, 1, a, 2, new Float32Array([1, 0, 0, 1]), 2, 0, c, 2);
+ *   assert.deepEqual(c, a);
+ *   blas.close();
+ * }
  * ```
  */
 export function openBlas(options: OpenBlasOptions = {}): Blas {
   const os = Deno.build.os;
-  sleepIdleOpenBlasThreads();
-  const candidates = options.libraryPath !== undefined
-    ? [options.libraryPath]
-    : defaultBlasCandidates(os);
-  const { path, lib } = openFirst("a BLAS library", candidates, SYMBOLS, installHint(os));
+  const candidates = candidatesFrom(
+    options.libraryPath,
+    BLAS_LIBRARY_VARIABLE,
+    defaultBlasCandidates(os),
+  );
+  const { path, lib } = withDefaultEnv(
+    THREAD_TIMEOUT.variable,
+    THREAD_TIMEOUT.value,
+    () => openFirst("a BLAS library", candidates, SYMBOLS, installHint(os)),
+  );
   const s = lib.symbols;
   return {
     path,
     sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkDimension("sgemm", "m", m);
+      checkDimension("sgemm", "n", n);
+      checkDimension("sgemm", "k", k);
+      // Stored shapes: A is [m, k] or, transposed, [k, m]; B is [k, n] or [n, k]; C is [m, n].
+      checkMatrix("sgemm", "a", a, transA ? k : m, transA ? m : k, lda);
+      checkMatrix("sgemm", "b", b, transB ? n : k, transB ? k : n, ldb);
+      checkMatrix("sgemm", "c", c, m, n, ldc);
       s.cblas_sgemm(
         ROW_MAJOR,
         transA ? TRANS : NO_TRANS,
@@ -183,9 +218,15 @@ export function openBlas(options: OpenBlasOptions = {}): Blas {
       );
     },
     sgemv(trans, m, n, alpha, a, lda, x, beta, y) {
+      checkDimension("sgemv", "m", m);
+      checkDimension("sgemv", "n", n);
+      checkMatrix("sgemv", "a", a, m, n, lda);
+      checkFloats("sgemv", "x", x, trans ? m : n);
+      checkFloats("sgemv", "y", y, trans ? n : m);
       s.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
     },
     sasum(x) {
+      checkFloats("sasum", "x", x, 0);
       return s.cblas_sasum(x.length, x, 1);
     },
     setThreads(threads) {

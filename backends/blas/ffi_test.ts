@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { defaultBlasCandidates, openBlas } from "./ffi.ts";
-import { assertClose, ignoreBlas } from "./_test_util.ts";
+import { BLAS_LIBRARY_VARIABLE, defaultBlasCandidates, openBlas } from "./ffi.ts";
+import { assertClose, blasMissing, ignoreBlas } from "./_test_util.ts";
+import { skipNote } from "../_test_util.ts";
 
 /** C = A B in float64, A [m, k], B [k, n], row-major; transposes applied to the stored arrays. */
 function gemmF64(
@@ -34,7 +35,8 @@ function filled(n: number, seed: number): Float32Array {
 }
 
 Deno.test({
-  name: "openBlas() sgemm matches a float64 reference for every transpose and on subarrays",
+  name: "openBlas() sgemm matches a float64 reference for every transpose and on subarrays" +
+    skipNote("blas", blasMissing),
   ignore: ignoreBlas,
   fn: () => {
     const blas = openBlas();
@@ -97,19 +99,77 @@ Deno.test("defaultBlasCandidates() lists OpenBLAS on Linux and Accelerate on mac
 });
 
 Deno.test("openBlas() without --allow-ffi says which flag to pass", async () => {
-  const code = `import { openBlas } from ${
-    JSON.stringify(new URL("./ffi.ts", import.meta.url).href)
-  };
-try { openBlas(); } catch (e) { console.log(e.message); }`;
+  const code = "try { openBlas(); } catch (e) { console.log(e.message); }";
+  const { stdout, stderr } = await runWithOpenBlas(code, ["--allow-read"]);
+  assert.match(stdout, /--allow-ffi/, stderr);
+});
+
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+/**
+ * Runs `code` (which may import `openBlas` from ffi.ts) in a fresh Deno with `flags` and the
+ * environment changes `env` (undefined unsets), and returns its stdout and stderr. A separate
+ * process, since the environment is shared by the test files running in parallel.
+ */
+async function runWithOpenBlas(
+  code: string,
+  flags: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const ffi = JSON.stringify(new URL("./ffi.ts", import.meta.url).href);
   const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(file, code);
-  // `deno run` without flags grants no permissions (unlike `deno eval`).
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", "--allow-read", file],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(file);
-  const text = new TextDecoder().decode(out.stdout);
-  assert.match(text, /--allow-ffi/, new TextDecoder().decode(out.stderr));
+  try {
+    await Deno.writeTextFile(file, `import { openBlas } from ${ffi};\n${code}`);
+    const vars = { ...Deno.env.toObject() };
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) delete vars[name];
+      else vars[name] = value;
+    }
+    const out = await new Deno.Command(Deno.execPath(), {
+      // `deno run` without flags grants no permissions (unlike `deno eval`); the workspace's
+      // config resolves ffi.ts's imports from a file outside it.
+      args: ["run", "--no-prompt", "--config", CONFIG, ...flags, file],
+      clearEnv: true,
+      env: vars,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    return { stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test({
+  name:
+    `openBlas() opens the library named by ${BLAS_LIBRARY_VARIABLE}, and an explicit path first`,
+  ignore: ignoreBlas,
+  fn: async () => {
+    const code = `try { openBlas(); } catch (e) { console.log(e.message); }
+console.log(openBlas({ libraryPath: ${JSON.stringify(defaultBlasCandidates()[0])} }).path);`;
+    const { stdout, stderr } = await runWithOpenBlas(code, ["--allow-all"], {
+      [BLAS_LIBRARY_VARIABLE]: "/nonexistent/libopenblas.so.0",
+    });
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines.length, 2, stdout + stderr);
+    assert.match(lines[0]!, /Could not open a BLAS library \(\/nonexistent\/libopenblas\.so\.0/);
+    assert.match(lines[0]!, /set SELFSUP_BLAS_LIBRARY/);
+    assert.equal(lines[1], defaultBlasCandidates()[0]);
+  },
+});
+
+Deno.test({
+  name: "openBlas() leaves OPENBLAS_THREAD_TIMEOUT as it found it, set or unset",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const code =
+      `openBlas().close(); console.log(Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? "unset");`;
+    const unset = await runWithOpenBlas(code, ["--allow-all"], {
+      OPENBLAS_THREAD_TIMEOUT: undefined,
+    });
+    assert.equal(unset.stdout.trim(), "unset", unset.stderr);
+    const set = await runWithOpenBlas(code, ["--allow-all"], { OPENBLAS_THREAD_TIMEOUT: "7" });
+    assert.equal(set.stdout.trim(), "7", set.stderr);
+  },
 });

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { openFirst } from "./_dlopen.ts";
+import { candidatesFrom, openFirst } from "./_dlopen.ts";
 
 // Values from oneDNN 2.x's dnnl_types.h.
 const F32 = 3;
@@ -207,6 +207,12 @@ export interface OneDnn {
   close(): void;
 }
 
+/**
+ * The environment variable that names the oneDNN library to open when no path is given (a
+ * path or file name; see {@linkcode openOneDnn}).
+ */
+export const ONEDNN_LIBRARY_VARIABLE = "SELFSUP_ONEDNN_LIBRARY";
+
 /** The library names tried when no path is given. */
 export function defaultOneDnnCandidates(os: string = Deno.build.os): string[] {
   if (os === "darwin") return ["libdnnl.2.dylib", "libdnnl.dylib"];
@@ -216,6 +222,9 @@ export function defaultOneDnnCandidates(os: string = Deno.build.os): string[] {
 
 /**
  * Opens oneDNN 2.x through Deno FFI.
+ *
+ * Tries `options.libraryPath`, else the library named by the environment variable
+ * `SELFSUP_ONEDNN_LIBRARY` (read with `--allow-env`), else the platform's usual names.
  *
  * @param options A library path or file name instead of the platform's usual names.
  * @returns The opened library.
@@ -229,14 +238,17 @@ export function defaultOneDnnCandidates(os: string = Deno.build.os): string[] {
  * ```
  */
 export function openOneDnn(options: { libraryPath?: string } = {}): OneDnn {
-  const candidates = options.libraryPath !== undefined
-    ? [options.libraryPath]
-    : defaultOneDnnCandidates();
+  const candidates = candidatesFrom(
+    options.libraryPath,
+    ONEDNN_LIBRARY_VARIABLE,
+    defaultOneDnnCandidates(),
+  );
   const { path, lib } = openFirst(
     "oneDNN",
     candidates,
     SYMBOLS,
-    "install it (Debian/Ubuntu: `apt-get install libdnnl2`) or pass its path",
+    "install it (Debian/Ubuntu: `apt-get install libdnnl2`), pass its path or set " +
+      ONEDNN_LIBRARY_VARIABLE,
   );
   return openedOneDnn(path, lib);
 }
