@@ -1,30 +1,19 @@
-/** Throws a RangeError unless `seed` is a safe integer; `where` names the calling function. */
-export function checkSeed(seed: unknown, where: string): asserts seed is number {
-  if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
-    throw new RangeError(`${where}: seed must be a safe integer, got ${String(seed)}`);
-  }
-}
+import { rangeError, typeError } from "@selfsup/internal";
 
-/** Throws unless `shape` is `[height, width, channels]` of positive integers. */
-export function checkInputShape(
-  shape: unknown,
-  where: string,
-): asserts shape is [number, number, number] {
+const SHAPE = "[height, width, channels] of integers >= 1";
+
+/**
+ * Checks the `inputShape` option of the builder `fn`: `[height, width, channels]` of positive
+ * integers. Not an array of three numbers -> TypeError; a size out of range -> RangeError.
+ */
+export function checkInputShape(fn: string, value: unknown): [number, number, number] {
   if (
-    !Array.isArray(shape) || shape.length !== 3 ||
-    !shape.every((d) => Number.isSafeInteger(d) && d > 0)
+    !Array.isArray(value) || value.length !== 3 || !value.every((d) => typeof d === "number")
   ) {
-    throw new RangeError(
-      `${where}: inputShape must be [height, width, channels] of positive integers, got ${
-        JSON.stringify(shape)
-      }`,
-    );
+    throw typeError(fn, "inputShape", SHAPE, value);
   }
-}
-
-/** Throws unless `name` is a non-empty string. */
-export function checkName(name: unknown, where: string): asserts name is string {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new TypeError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}`);
+  if (!value.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw rangeError(fn, "inputShape", SHAPE, value);
   }
+  return value as [number, number, number];
 }

@@ -13,15 +13,15 @@
  *
  * @example Round trip through a temporary folder
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
  * import { smallConvNet } from "@selfsup/encoders";
  * import { loadModel, saveModel } from "@selfsup/encoders/model_files";
+ * import assert from "node:assert/strict";
  *
  * const encoder = smallConvNet({ inputShape: [8, 8, 1], filters: [4], seed: 0 });
  * const parent = await Deno.makeTempDir();
  * await saveModel(encoder, `${parent}/encoder`);
  * const loaded = await loadModel(`${parent}/encoder`);
- * console.log(loaded.outputs[0].shape); // [null, 4]
+ * assert.deepEqual(loaded.outputs[0].shape, [null, 4]);
  * encoder.dispose();
  * loaded.dispose();
  * await Deno.remove(parent, { recursive: true });
@@ -31,15 +31,43 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
+import { checkBoolean, checkOptions, describe, typeError } from "@selfsup/internal";
+import { folderNames, recoverFolder, saveHooks, writeFolder } from "./_atomic_folder.ts";
+import { modelFromTopology } from "./_model_from_topology.ts";
 
-/** Name of the topology + manifest file inside a model folder. */
+/**
+ * Name of the topology + manifest file inside a model folder.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_JSON } from "@selfsup/encoders/model_files";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(MODEL_JSON, "model.json");
+ * ```
+ */
 export const MODEL_JSON = "model.json";
-/** Name of the weights file {@linkcode saveModel} writes. */
+
+/**
+ * Name of the weights file {@linkcode saveModel} writes.
+ *
+ * @example
+ * ```ts
+ * import { WEIGHTS_BIN } from "@selfsup/encoders/model_files";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(WEIGHTS_BIN, "weights.bin");
+ * ```
+ */
 export const WEIGHTS_BIN = "weights.bin";
 
 /** Options of {@linkcode saveModel}. */
 export interface SaveModelOptions {
-  /** Replace `dir` if it already exists. Default false: an existing `dir` is an error. */
+  /**
+   * Replace the model saved at `dir` before. Default false: anything at `dir` is an error.
+   * Only a folder that holds a saved model and nothing else (`model.json` and the weight
+   * files its manifest names), or an empty folder, is replaced; anything else is refused.
+   */
   overwrite?: boolean;
 }
 
@@ -48,30 +76,42 @@ export interface SaveModelOptions {
  * (topology, format "layers-model", and a manifest with one weights group) and
  * `weights.bin` (all weights, in manifest order).
  *
- * The write is atomic: both files are written and flushed in a temporary folder next to
- * `dir` (same parent, so on the same file system), which is then renamed to `dir`. On any
- * failure the temporary folder is removed and `dir` is left as it was. With `overwrite`, an
- * existing `dir` is first renamed aside and removed only once the new folder is in place
- * (restored if that rename fails).
+ * The save is crash-safe. Both files are written and flushed in a hidden temporary folder
+ * next to `dir` (`.<name>.tmp-*`, same parent, so on the same file system), which is renamed
+ * to `dir` once complete. Replacing (`overwrite`) takes two renames: the old folder moves
+ * aside, the new one in, then the old one is removed. If the process dies at any point, `dir`
+ * holds the complete old model or the complete new one once the next `saveModel` or
+ * {@linkcode loadModel} of that path has run: they finish or undo the interrupted save, and the
+ * next save removes the hidden folders left over. On an error (rather than a crash), `dir` is
+ * left as it was and the temporary folders are removed.
+ *
+ * One process at a time may save to a path; loading it while a save runs is fine.
  *
  * @param model Any `tf.LayersModel`; it is not modified or disposed.
- * @param dir Folder to create; its parent must exist.
+ * @param dir Folder to create (or to replace, with `overwrite`); its parent must exist.
  * @param options `overwrite` (default false).
  * @returns Resolves once the folder is in place.
- * @throws {TypeError} If `model` is not a `tf.LayersModel` or `dir` not a non-empty string.
- * @throws {Error} If `dir` exists and `overwrite` is not set, or its parent does not exist;
- *   file system errors pass through after the temporary folder has been removed.
+ * @throws {TypeError} If `model` is not a `tf.LayersModel`, `dir` not a non-empty string, or
+ *   `options` not an object with a boolean `overwrite`.
+ * @throws {Error} If the parent of `dir` is missing or not a folder; if something is at `dir`
+ *   and `overwrite` is not set; or, with `overwrite`, if what is at `dir` is not a saved model
+ *   folder (the message lists what is there). File system errors pass through once the
+ *   temporary folders are removed.
  *
- * @example
+ * @example Save twice to one path
  * ```ts
  * import { smallConvNet } from "@selfsup/encoders";
  * import { saveModel } from "@selfsup/encoders/model_files";
+ * import assert from "node:assert/strict";
  *
  * const encoder = smallConvNet({ inputShape: [8, 8, 3], filters: [4, 8], seed: 0 });
  * const parent = await Deno.makeTempDir();
  * await saveModel(encoder, `${parent}/encoder`);
- * console.log([...Deno.readDirSync(`${parent}/encoder`)].map((e) => e.name).sort());
- * // ["model.json", "weights.bin"]
+ * await assert.rejects(saveModel(encoder, `${parent}/encoder`)); // already there
+ * await saveModel(encoder, `${parent}/encoder`, { overwrite: true }); // a script run again
+ * const files = [...Deno.readDirSync(`${parent}/encoder`)].map((e) => e.name).sort();
+ * assert.deepEqual(files, ["model.json", "weights.bin"]);
+ * assert.deepEqual([...Deno.readDirSync(parent)].map((e) => e.name), ["encoder"]);
  * encoder.dispose();
  * await Deno.remove(parent, { recursive: true });
  * ```
@@ -81,21 +121,32 @@ export async function saveModel(
   dir: string,
   options: SaveModelOptions = {},
 ): Promise<void> {
-  const where = "saveModel()";
-  if (!(model instanceof tf.LayersModel)) {
-    throw new TypeError(`${where}: model must be a tf.LayersModel, got ${String(model)}`);
-  }
+  const fn = "saveModel";
+  if (!(model instanceof tf.LayersModel)) throw typeError(fn, "model", "a tf.LayersModel", model);
   if (typeof dir !== "string" || dir.length === 0) {
-    throw new TypeError(`${where}: dir must be a non-empty string, got ${JSON.stringify(dir)}`);
+    throw typeError(fn, "dir", "a non-empty string", dir);
   }
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  const exists = await pathExists(target);
-  if (exists && !options.overwrite) {
-    throw new Error(`${where}: ${target} already exists; pass { overwrite: true } to replace it`);
+  checkOptions(fn, options);
+  const overwrite = options.overwrite === undefined
+    ? false
+    : checkBoolean(fn, "options.overwrite", options.overwrite);
+  const names = folderNames(path.resolve(dir));
+  await checkParent(fn, dir, names.parent);
+
+  await saveHooks.beforeStep("recover");
+  await recoverFolder(names, true);
+  const there = await whatIsAt(names.target);
+  if (there.kind !== "none" && !overwrite) {
+    throw new Error(
+      `${fn}(): dir must be a path where nothing exists yet (pass { overwrite: true } to ` +
+        `replace a saved model), got ${describe(dir)}, ${there.what}`,
+    );
   }
-  if (!(await pathExists(parent))) {
-    throw new Error(`${where}: the parent folder ${parent} of ${target} does not exist`);
+  if (there.kind === "other") {
+    throw new Error(
+      `${fn}(): dir must be a new path, or a folder holding only a saved model (model.json ` +
+        `and its weight files) to replace, got ${describe(dir)}, ${there.what}`,
+    );
   }
 
   let artifacts: tf.io.ModelArtifacts | undefined;
@@ -114,31 +165,14 @@ export async function saveModel(
     modelTopology: modelTopology as object,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: weightSpecs }],
   };
-
-  const temp = await Deno.makeTempDir({ dir: parent, prefix: `.${path.basename(target)}.tmp-` });
-  try {
-    await writeFileSynced(path.join(temp, WEIGHTS_BIN), weights);
-    await writeFileSynced(
-      path.join(temp, MODEL_JSON),
-      new TextEncoder().encode(JSON.stringify(modelJson)),
-    );
-    if (exists) {
-      const old = `${temp}.old`;
-      await Deno.rename(target, old);
-      try {
-        await Deno.rename(temp, target);
-      } catch (error) {
-        await Deno.rename(old, target);
-        throw error;
-      }
-      await Deno.remove(old, { recursive: true });
-    } else {
-      await Deno.rename(temp, target);
-    }
-  } catch (error) {
-    await Deno.remove(temp, { recursive: true }).catch(() => {});
-    throw error;
-  }
+  await writeFolder(
+    names,
+    [
+      [WEIGHTS_BIN, weights],
+      [MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson))],
+    ],
+    there.kind !== "none",
+  );
 }
 
 /**
@@ -146,25 +180,33 @@ export async function saveModel(
  * {@linkcode saveModel} writes, or any layers-model folder whose weight files sit inside it
  * (several weights groups and shards are fine).
  *
+ * When `dir` is missing because a save was interrupted between its two renames, the complete
+ * model that save left is moved into place first (see {@linkcode saveModel}).
+ *
  * Before anything is built, `model.json` is checked: every weight path must be a relative path
  * inside `dir` (no `..` segment, no absolute path, no URL, no backslash), and after resolving
  * symbolic links it must still be a regular file inside `dir`. The bytes of each group's files
  * must add up exactly to what the manifest's weight specs describe, so a truncated, padded or
- * mismatched weights file is rejected with an error naming it.
+ * mismatched weights file is rejected with an error naming it. The model is then built layer
+ * by layer, and a layer whose weights would take it past the values the manifest holds is
+ * refused before it is allocated, so a small `model.json` cannot make it allocate gigabytes.
+ * Stateful recurrent layers (whose states the topology sizes) are refused.
  *
  * @param dir Folder holding `model.json` and the weight files.
  * @returns The model; the caller disposes it.
  * @throws {TypeError} If `dir` is not a non-empty string.
- * @throws {Error} If the folder or a file is missing, `model.json` is not valid JSON or not a
- *   layers model, a weight path escapes the folder, the weight bytes do not match the manifest,
- *   or the weights do not fit the model's layers; the message names the file. Nothing is
- *   left allocated when it throws.
+ * @throws {Error} If the folder or a file is missing, `dir` is not a folder, `model.json` is
+ *   not valid JSON or not a layers model, a weight path escapes the folder, the weight bytes do
+ *   not match the manifest, the topology declares more weights than the manifest, or the
+ *   weights do not fit the model's layers; the message names the file. Nothing is left
+ *   allocated when it throws.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { resNet18 } from "@selfsup/encoders";
  * import { loadModel, saveModel } from "@selfsup/encoders/model_files";
+ * import assert from "node:assert/strict";
  *
  * const encoder = resNet18({ inputShape: [8, 8, 3], widthMultiplier: 0.0625, seed: 1 });
  * const parent = await Deno.makeTempDir();
@@ -172,7 +214,7 @@ export async function saveModel(
  * const loaded = await loadModel(`${parent}/resnet`);
  * const x = tf.ones([1, 8, 8, 3]);
  * const [a, b] = [encoder.predict(x), loaded.predict(x)] as tf.Tensor[];
- * console.log(tf.util.arraysEqual(a.dataSync(), b.dataSync())); // true
+ * assert.deepEqual(b.dataSync(), a.dataSync());
  * tf.dispose([x, a, b]);
  * encoder.dispose();
  * loaded.dispose();
@@ -180,9 +222,15 @@ export async function saveModel(
  * ```
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const where = "loadModel()";
+  const fn = "loadModel";
+  const where = `${fn}()`;
   if (typeof dir !== "string" || dir.length === 0) {
-    throw new TypeError(`${where}: dir must be a non-empty string, got ${JSON.stringify(dir)}`);
+    throw typeError(fn, "dir", "a non-empty string", dir);
+  }
+  try {
+    await recoverFolder(folderNames(path.resolve(dir)), false);
+  } catch {
+    // Nothing to recover from, or a path that cannot hold a model: said just below.
   }
   let root: string;
   try {
@@ -192,11 +240,17 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
       cause: error,
     });
   }
+  if (!(await Deno.stat(root)).isDirectory) {
+    throw new Error(
+      `${where}: dir must be a folder holding ${MODEL_JSON}, got ${describe(dir)}, a file`,
+    );
+  }
   const jsonPath = path.join(root, MODEL_JSON);
   const json = parseModelJson(await readInside(root, MODEL_JSON, where), jsonPath, where);
 
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
+  let values = 0;
   for (const group of json.weightsManifest) {
     const files: Uint8Array[] = [];
     for (const p of group.paths) files.push(await readInside(root, p, where));
@@ -213,6 +267,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     }
     weightSpecs.push(...group.weights);
     buffers.push(...files);
+    values += group.weights.reduce((n, s) => n + s.shape.reduce((m, d) => m * d, 1), 0);
   }
   const weightData = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
   let offset = 0;
@@ -224,7 +279,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   // topology is disposed instead of leaking its variables.
   let model: tf.LayersModel;
   try {
-    model = await tf.models.modelFromJSON({ modelTopology: json.modelTopology });
+    model = await modelFromTopology(json.modelTopology as object, values, jsonPath);
   } catch (error) {
     throw new Error(`${where}: cannot build the model of ${jsonPath}: ${message(error)}`, {
       cause: error,
@@ -337,24 +392,76 @@ async function readInside(root: string, relative: string, where: string): Promis
   return await Deno.readFile(real);
 }
 
-async function pathExists(p: string): Promise<boolean> {
-  try {
-    await Deno.lstat(p);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Checks that the parent of `dir` is an existing folder, naming the part of the path that is
+ * missing or is a file.
+ */
+async function checkParent(fn: string, dir: string, parent: string): Promise<void> {
+  const refuse = (problem: string) =>
+    new Error(`${fn}(): dir must be inside an existing folder, got ${describe(dir)} (${problem})`);
+  let child = parent;
+  for (let p = parent;; p = path.dirname(p)) {
+    try {
+      const info = await Deno.stat(p);
+      if (!info.isDirectory) throw refuse(`${p} is a file, not a folder`);
+      if (p === parent) return;
+      throw refuse(`${child} does not exist`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+        throw error;
+      }
+    }
+    if (path.dirname(p) === p) throw refuse(`${p} does not exist`);
+    child = p;
   }
 }
 
-/** Writes and flushes a file, so the rename that publishes it never exposes partial data. */
-async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
-  using handle = await Deno.open(file, { write: true, createNew: true });
-  let written = 0;
-  while (written < data.byteLength) written += await handle.write(data.subarray(written));
-  await handle.sync();
-}
+/** What {@linkcode whatIsAt} found: nothing, a folder we may replace, or something else. */
+type There = { kind: "none" } | { kind: "model" | "other"; what: string };
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * Describes what is at `target` for saveModel: a folder we may replace (empty, or holding
+ * only a saved model: `model.json`, which parses as a layers model, and weight files its
+ * manifest names, all regular files), or anything else, with a description that names it.
+ */
+async function whatIsAt(target: string): Promise<There> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(target);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { kind: "none" };
+    throw error;
+  }
+  if (info.isSymlink) return { kind: "other", what: "a symbolic link" };
+  if (info.isFile) return { kind: "other", what: "a file" };
+  if (!info.isDirectory) return { kind: "other", what: "neither a file nor a folder" };
+  const entries = await Array.fromAsync(Deno.readDir(target));
+  if (entries.length === 0) return { kind: "model", what: "an empty folder" };
+  const names = entries.map((e) => e.name).sort();
+  const listed = names.length <= 8
+    ? names.join(", ")
+    : `${names.slice(0, 8).join(", ")} and ${names.length - 8} more`;
+  const other = (why: string): There => ({
+    kind: "other",
+    what: `a folder holding ${listed} (${why})`,
+  });
+  if (!names.includes(MODEL_JSON)) return other(`no ${MODEL_JSON}`);
+  const notFiles = entries.filter((e) => !e.isFile).map((e) => e.name).sort();
+  if (notFiles.length > 0) return other(`not regular files: ${notFiles.join(", ")}`);
+  let weightFiles: Set<string>;
+  try {
+    const json = parseModelJson(await Deno.readFile(path.join(target, MODEL_JSON)), "", "");
+    weightFiles = new Set(json.weightsManifest.flatMap((group) => group.paths));
+  } catch {
+    return other(`its ${MODEL_JSON} is not a TensorFlow.js layers model`);
+  }
+  const strangers = names.filter((n) => n !== MODEL_JSON && !weightFiles.has(n));
+  if (strangers.length > 0) {
+    return other(`not files of the saved model: ${strangers.join(", ")}`);
+  }
+  return { kind: "model", what: "a saved model" };
 }

@@ -4,24 +4,18 @@ import * as path from "node:path";
 import { loadModel, saveModel } from "./model_files.ts";
 import { resNet18 } from "./res_net.ts";
 import { smallConvNet } from "./small_conv_net.ts";
-import { mulberry32, randomizeBatchNorms } from "./_test_utils.ts";
+import { randomizeBatchNorms } from "./_test_utils.ts";
+import { randomTensor } from "../internal/testing.ts";
 
 tf.enableProdMode();
 
 function tinyResNet(seed = 1): tf.LayersModel {
   const model = resNet18({ inputShape: [12, 12, 3], widthMultiplier: 1 / 16, seed });
-  randomizeBatchNorms(model, mulberry32(seed));
+  assert.equal(randomizeBatchNorms(model, seed), 20);
   return model;
 }
 
-function images(seed: number): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from({ length: 2 * 12 * 12 * 3 }, mulberry32(seed)), [
-    2,
-    12,
-    12,
-    3,
-  ]);
-}
+const images = (seed: number) => randomTensor([2, 12, 12, 3], seed);
 
 /** Output bits of `model` on `x` (float32 compared as raw bytes). */
 function outputBytes(model: tf.LayersModel, x: tf.Tensor): Uint8Array {
@@ -69,17 +63,17 @@ Deno.test("saveModel() then loadModel() gives the same names, weights and bitwis
   });
 });
 
-Deno.test("saveModel() refuses an existing folder unless overwrite, and replaces it atomically", async () => {
+Deno.test("saveModel() refuses an existing folder unless overwrite, and replaces a saved model", async () => {
   await withTempDir(async (parent) => {
     const dir = path.join(parent, "m");
     const first = tinyResNet(1);
     const second = tinyResNet(2);
     await saveModel(first, dir);
     const firstBytes = await Deno.readFile(path.join(dir, "weights.bin"));
-    await assert.rejects(
-      saveModel(second, dir),
-      (e: Error) => /already exists; pass \{ overwrite: true \}/.test(e.message),
-    );
+    await assert.rejects(saveModel(second, dir), {
+      message: `saveModel(): dir must be a path where nothing exists yet (pass { overwrite: ` +
+        `true } to replace a saved model), got "${dir}", a saved model`,
+    });
     assert.deepEqual(await Deno.readFile(path.join(dir, "weights.bin")), firstBytes);
 
     await saveModel(second, dir, { overwrite: true });
@@ -92,7 +86,81 @@ Deno.test("saveModel() refuses an existing folder unless overwrite, and replaces
   });
 });
 
-Deno.test("saveModel() leaves nothing half-written when a write or the final rename fails", async () => {
+Deno.test("saveModel({ overwrite: true }) replaces only a saved model folder, naming what else is there (issue 15 item 5)", async () => {
+  await withTempDir(async (parent) => {
+    const model = smallConvNet({ inputShape: [4, 4, 1], filters: [2], seed: 0 });
+    const refused = (dir: string, what: string) => ({
+      message: `saveModel(): dir must be a new path, or a folder holding only a saved model ` +
+        `(model.json and its weight files) to replace, got "${dir}", ${what}`,
+    });
+    // A folder of the user's: refused, untouched.
+    const notes = path.join(parent, "notes");
+    await Deno.mkdir(notes);
+    await Deno.writeTextFile(path.join(notes, "todo.txt"), "keep me");
+    await assert.rejects(
+      saveModel(model, notes, { overwrite: true }),
+      refused(notes, "a folder holding todo.txt (no model.json)"),
+    );
+    assert.equal(await Deno.readTextFile(path.join(notes, "todo.txt")), "keep me");
+    // A regular file: refused, untouched.
+    const file = path.join(parent, "file");
+    await Deno.writeTextFile(file, "data");
+    await assert.rejects(saveModel(model, file, { overwrite: true }), refused(file, "a file"));
+    assert.equal(await Deno.readTextFile(file), "data");
+    // A link, even to a saved model: refused (replacing it would not replace what it points to).
+    const saved = path.join(parent, "saved");
+    await saveModel(model, saved);
+    const link = path.join(parent, "link");
+    await Deno.symlink(saved, link);
+    await assert.rejects(
+      saveModel(model, link, { overwrite: true }),
+      refused(link, "a symbolic link"),
+    );
+    // A saved model with a file of the user's beside it: refused, untouched.
+    await Deno.writeTextFile(path.join(saved, "README.txt"), "mine");
+    await assert.rejects(
+      saveModel(model, saved, { overwrite: true }),
+      refused(
+        saved,
+        "a folder holding README.txt, model.json, weights.bin (not files of the saved model: " +
+          "README.txt)",
+      ),
+    );
+    await Deno.remove(path.join(saved, "README.txt"));
+    // A subfolder in it, or a model.json that is not a model: refused.
+    await Deno.mkdir(path.join(saved, "sub"));
+    await assert.rejects(
+      saveModel(model, saved, { overwrite: true }),
+      refused(saved, "a folder holding model.json, sub, weights.bin (not regular files: sub)"),
+    );
+    await Deno.remove(path.join(saved, "sub"));
+    const fake = path.join(parent, "fake");
+    await Deno.mkdir(fake);
+    await Deno.writeTextFile(path.join(fake, "model.json"), "{}");
+    await assert.rejects(
+      saveModel(model, fake, { overwrite: true }),
+      refused(
+        fake,
+        "a folder holding model.json (its model.json is not a TensorFlow.js layers model)",
+      ),
+    );
+    assert.deepEqual(await listDir(parent), ["fake", "file", "link", "notes", "saved"]);
+    // What may be replaced: a saved model (ours or sharded), and an empty folder.
+    await saveModel(model, saved, { overwrite: true });
+    const empty = path.join(parent, "empty");
+    await Deno.mkdir(empty);
+    await saveModel(model, empty, { overwrite: true });
+    assert.deepEqual(await listDir(empty), ["model.json", "weights.bin"]);
+    await editManifest(saved, (j) => (j.weightsManifest[0].paths = ["group1-shard1of1.bin"]));
+    await Deno.rename(path.join(saved, "weights.bin"), path.join(saved, "group1-shard1of1.bin"));
+    (await loadModel(saved)).dispose();
+    await saveModel(model, saved, { overwrite: true });
+    assert.deepEqual(await listDir(saved), ["model.json", "weights.bin"]);
+    model.dispose();
+  });
+});
+
+Deno.test("saveModel() leaves the target as it was when a write or a rename fails", async () => {
   const deno = Deno as unknown as Record<string, unknown>;
   const realOpen = Deno.open;
   const realRename = Deno.rename;
@@ -100,29 +168,41 @@ Deno.test("saveModel() leaves nothing half-written when a write or the final ren
     const model = tinyResNet();
     try {
       deno.open = (file: string | URL, options?: Deno.OpenOptions) =>
-        String(file).endsWith("model.json")
+        String(file).endsWith("model.json") && options?.write
           ? Promise.reject(new Error("injected: disk full"))
           : realOpen(file, options);
       await assert.rejects(saveModel(model, path.join(parent, "a")), /injected: disk full/);
       assert.deepEqual(await listDir(parent), []);
       deno.open = realOpen;
 
-      // With overwrite, the old folder is moved aside, the new one fails to move in, and the
-      // old one must come back.
-      await saveModel(model, path.join(parent, "b"));
-      const before = await Deno.readFile(path.join(parent, "b", "weights.bin"));
-      deno.rename = (from: string | URL, to: string | URL) =>
-        String(from).includes(".tmp-") && !String(from).endsWith(".old")
-          ? Promise.reject(new Error("injected: rename failed"))
-          : realRename(from, to);
-      await assert.rejects(
-        saveModel(tinyResNet(5), path.join(parent, "b"), { overwrite: true }),
-        /injected: rename failed/,
-      );
-      assert.deepEqual(await listDir(parent), ["b"]);
-      assert.deepEqual(await Deno.readFile(path.join(parent, "b", "weights.bin")), before);
-      await assert.rejects(saveModel(model, path.join(parent, "c")), /injected: rename failed/);
-      assert.deepEqual(await listDir(parent), ["b"]);
+      // Each rename of a replacement fails in turn: the old model must stay, nothing else.
+      const dir = path.join(parent, "b");
+      await saveModel(model, dir);
+      const before = await Deno.readFile(path.join(dir, "weights.bin"));
+      const renames: [string, string][] = [];
+      deno.rename = (from: string | URL, to: string | URL) => {
+        renames.push([String(from), String(to)]);
+        return realRename(from, to);
+      };
+      await saveModel(tinyResNet(5), path.join(parent, "probe"));
+      await saveModel(tinyResNet(5), path.join(parent, "probe"), { overwrite: true });
+      await Deno.remove(path.join(parent, "probe"), { recursive: true });
+      // staging -> .tmp-new, .tmp-new -> target; then staging -> .tmp-new, target -> .tmp-old,
+      // .tmp-new -> target.
+      assert.equal(renames.length, 5);
+      for (let failing = 0; failing < 3; failing++) {
+        let count = 0;
+        deno.rename = (from: string | URL, to: string | URL) =>
+          count++ === failing
+            ? Promise.reject(new Error(`injected: rename ${failing} failed`))
+            : realRename(from, to);
+        await assert.rejects(
+          saveModel(tinyResNet(5), dir, { overwrite: true }),
+          new RegExp(`injected: rename ${failing} failed`),
+        );
+        assert.deepEqual(await listDir(parent), ["b"], `rename ${failing}`);
+        assert.deepEqual(await Deno.readFile(path.join(dir, "weights.bin")), before);
+      }
     } finally {
       deno.open = realOpen;
       deno.rename = realRename;
@@ -131,20 +211,134 @@ Deno.test("saveModel() leaves nothing half-written when a write or the final ren
   });
 });
 
-Deno.test("saveModel() and loadModel() reject bad arguments and missing folders", async () => {
+Deno.test("saveModel() and loadModel() reject bad arguments in the house format", async () => {
   const model = smallConvNet({ inputShape: [4, 4, 1], filters: [2], seed: 0 });
-  await assert.rejects(saveModel({} as never, "/tmp/x"), TypeError);
-  await assert.rejects(saveModel(model, ""), TypeError);
-  await assert.rejects(loadModel(3 as never), TypeError);
+  await assert.rejects(saveModel({} as never, "/tmp/x"), {
+    name: "TypeError",
+    message: "saveModel(): model must be a tf.LayersModel, got an object",
+  });
+  await assert.rejects(saveModel(model, ""), {
+    name: "TypeError",
+    message: 'saveModel(): dir must be a non-empty string, got ""',
+  });
+  await assert.rejects(saveModel(model, "/tmp/x", "yes" as never), {
+    name: "TypeError",
+    message: 'saveModel(): options must be an object, got "yes"',
+  });
+  await assert.rejects(saveModel(model, "/tmp/x", { overwrite: 1 as never }), {
+    name: "TypeError",
+    message: "saveModel(): options.overwrite must be a boolean, got 1",
+  });
+  await assert.rejects(loadModel(3 as never), {
+    name: "TypeError",
+    message: "loadModel(): dir must be a non-empty string, got 3",
+  });
   await withTempDir(async (parent) => {
-    await assert.rejects(
-      saveModel(model, path.join(parent, "no", "such", "m")),
-      /parent folder .* does not exist/,
-    );
+    const dir = path.join(parent, "no", "such", "m");
+    await assert.rejects(saveModel(model, dir), {
+      message: `saveModel(): dir must be inside an existing folder, got "${dir}" ` +
+        `(${path.join(parent, "no")} does not exist)`,
+    });
     assert.deepEqual(await listDir(parent), []);
     await assert.rejects(loadModel(path.join(parent, "none")), /cannot open the model folder/);
   });
   model.dispose();
+});
+
+Deno.test("saveModel() into a parent that is a file names dir and the file (issue 15 item 9)", async () => {
+  await withTempDir(async (parent) => {
+    const model = smallConvNet({ inputShape: [4, 4, 1], filters: [2], seed: 0 });
+    const file = path.join(parent, "file");
+    await Deno.writeTextFile(file, "data");
+    for (const dir of [path.join(file, "m"), path.join(file, "deeper", "m")]) {
+      await assert.rejects(saveModel(model, dir), {
+        name: "Error",
+        message: `saveModel(): dir must be inside an existing folder, got "${dir}" ` +
+          `(${file} is a file, not a folder)`,
+      });
+    }
+    await assert.rejects(loadModel(file), {
+      message: `loadModel(): dir must be a folder holding model.json, got "${file}", a file`,
+    });
+    assert.deepEqual(await listDir(parent), ["file"]);
+    assert.equal(await Deno.readTextFile(file), "data");
+    model.dispose();
+  });
+});
+
+Deno.test("loadModel() refuses a topology that declares more weights than its manifest, before allocating (issue 15 item 2)", async () => {
+  await withTempDir(async (parent) => {
+    // A 64 -> 4,194,304 Dense layer: 268,435,456 values, 1 GiB of float32, declared in a few
+    // hundred bytes; the manifest and weights.bin describe a layer of 64 -> 1.
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ name: "bomb", units: 1, inputShape: [64], useBias: false })],
+    });
+    const dir = path.join(parent, "m");
+    await saveModel(model, dir);
+    model.dispose();
+    const file = path.join(dir, "model.json");
+    const json = JSON.parse(await Deno.readTextFile(file));
+    json.modelTopology.config.layers[0].config.units = 4_194_304;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    assert.ok((await Deno.stat(file)).size < 2000);
+
+    // Every tensor made from values, a layer's initial weights included, is written to the
+    // backend: the largest write is the largest allocation.
+    const backend = tf.backend() as unknown as { write: (...args: unknown[]) => unknown };
+    const write = backend.write;
+    let largest = 0, writes = 0;
+    backend.write = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      largest = Math.max(largest, (args[0] as ArrayBufferView | undefined)?.byteLength ?? 0);
+      return write.apply(this, args);
+    };
+    const before = tf.memory().numTensors;
+    try {
+      await assert.rejects(loadModel(dir), {
+        message: `loadModel(): cannot build the model of ${file}: ${file} declares weight ` +
+          "bomb/kernel of shape [64,4194304], which takes the model past the 64 values its " +
+          "weight manifest holds",
+      });
+      // The same spy sees the kernel of the model as saved (64 floats) when it loads.
+      json.modelTopology.config.layers[0].config.units = 1;
+      await Deno.writeTextFile(file, JSON.stringify(json));
+      const loaded = await loadModel(dir);
+      loaded.dispose();
+    } finally {
+      backend.write = write;
+    }
+    assert.ok(writes > 0);
+    assert.ok(largest >= 64 * 4 && largest < 1e6, `largest allocation ${largest} bytes`);
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+Deno.test("loadModel() frees the layers it built when a later layer is refused", async () => {
+  await withTempDir(async (parent) => {
+    const model = smallConvNet({ inputShape: [4, 4, 1], filters: [2, 3], seed: 0 });
+    const dir = path.join(parent, "m");
+    await saveModel(model, dir);
+    model.dispose();
+    // The second convolution asks for 3 * 3 * 2 * 1000 values: past the manifest's total.
+    const file = path.join(dir, "model.json");
+    const json = JSON.parse(await Deno.readTextFile(file));
+    const conv = json.modelTopology.config.layers.find((l: { name: string }) =>
+      l.name === "stage2_conv"
+    );
+    conv.config.filters = 1000;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    const before = tf.memory().numTensors;
+    await assert.rejects(
+      loadModel(dir),
+      /declares weight stage2_conv\/kernel of shape \[3,3,2,1000\]/,
+    );
+    assert.equal(tf.memory().numTensors, before);
+    // And a stateful layer, whose states the topology sizes, is refused outright.
+    json.modelTopology.config.layers[1].config.stateful = true;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    await assert.rejects(loadModel(dir), /declares a stateful layer/);
+    assert.equal(tf.memory().numTensors, before);
+  });
 });
 
 /**

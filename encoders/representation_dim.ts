@@ -1,4 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
+import { describe } from "@selfsup/internal";
+
+const WHAT = "a model with one output of shape [N, D] and a known D";
 
 /**
  * The width D of the representation h that an encoder outputs as `[N, D]`.
@@ -15,28 +18,29 @@ import type * as tf from "@tensorflow/tfjs";
  * @example
  * ```ts
  * import { representationDim, smallConvNet } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = smallConvNet({ inputShape: [28, 28, 1], filters: [8, 16], seed: 0 });
- * console.log(representationDim(encoder)); // 16
+ * assert.equal(representationDim(encoder), 16);
  * encoder.dispose();
  * ```
  */
 export function representationDim(model: tf.LayersModel): number {
-  const outputs = model?.outputs;
-  if (!Array.isArray(outputs) || outputs.length !== 1) {
+  const outputs = (model as { outputs?: unknown } | null | undefined)?.outputs;
+  if (!Array.isArray(outputs)) {
+    throw new TypeError(`representationDim(): model must be ${WHAT}, got ${describe(model)}`);
+  }
+  if (outputs.length !== 1) {
     throw new TypeError(
-      `representationDim(): model must have exactly one output, got ${
-        Array.isArray(outputs) ? outputs.length : String(outputs)
-      }`,
+      `representationDim(): model must be ${WHAT}, got a model with ${outputs.length} outputs`,
     );
   }
-  const shape = outputs[0].shape;
+  const shape = (outputs[0] as tf.SymbolicTensor).shape;
   const d = shape[1];
   if (shape.length !== 2 || typeof d !== "number") {
     throw new TypeError(
-      `representationDim(): model output must have shape [N, D] with a known D, got ${
-        JSON.stringify(shape)
-      }`,
+      `representationDim(): model must be ${WHAT}, got a model whose output has shape ` +
+        `[${shape.map((s) => s ?? "null").join(", ")}]`,
     );
   }
   return d;

@@ -26,14 +26,19 @@ Deno.test("representationDim() rejects models without a single [N, D] output", (
   const spatial = tf.model({ inputs: input, outputs: conv });
   const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
   const twoOutputs = tf.model({ inputs: input, outputs: [pooled, flat] });
-  assert.throws(
-    () => representationDim(spatial),
-    (e: Error) => e instanceof TypeError && /shape \[N, D\].*\[null,4,4,3\]/.test(e.message),
-  );
-  assert.throws(
-    () => representationDim(twoOutputs),
-    (e: Error) => e instanceof TypeError && /exactly one output, got 2/.test(e.message),
-  );
-  assert.throws(() => representationDim(undefined as never), TypeError);
+  const what = "representationDim(): model must be a model with one output of shape [N, D] and " +
+    "a known D, got";
+  assert.throws(() => representationDim(spatial), {
+    name: "TypeError",
+    message: `${what} a model whose output has shape [null, 4, 4, 3]`,
+  });
+  assert.throws(() => representationDim(twoOutputs), {
+    name: "TypeError",
+    message: `${what} a model with 2 outputs`,
+  });
+  assert.throws(() => representationDim(undefined as never), {
+    name: "TypeError",
+    message: `${what} undefined`,
+  });
   spatial.dispose(); // frees the conv kernel both models share
 });

@@ -1,6 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
-import { batchNorm, conv, relu } from "./_layers.ts";
-import { checkInputShape, checkName, checkSeed } from "./_validate.ts";
+import {
+  applyBatchNorm,
+  applyRelu,
+  applyTo,
+  checkModelName,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkSeed,
+  typeError,
+} from "@selfsup/internal";
+import { conv } from "./_conv.ts";
+import { checkInputShape } from "./_validate.ts";
 
 /** ResNet depths with a reference layout: 18 and 34 use basic blocks, 50 bottlenecks. */
 export type ResNetDepth = 18 | 34 | 50;
@@ -54,13 +65,14 @@ const BOTTLENECK_EXPANSION = 4;
  * convolution ("ResNet v1.5"), 1x1 convolution + batch-norm shortcuts where the shape changes,
  * bias-free convolutions, and global average pooling at the end. With the ImageNet stem and 3
  * input channels it has exactly torchvision's trainable parameter count minus the fc layer:
- * 11,176,512 (ResNet-18), 21,284,672 (ResNet-34), 23,508,032 (ResNet-50). Representation
+ * 11,176,512 (ResNet-18), 21,284,672 (ResNet-34), 23,508,032 (ResNet-50). These count
+ * trainable weights; `model.countParams()` also counts the batch norms' moving means and
+ * variances (which torchvision keeps as buffers), 9,600 more for ResNet-18. Representation
  * width: 512 (18, 34) or 2048 (50), times `widthMultiplier`.
  *
  * Batch norm is `batchNormalization` of this package (momentum 0.9, epsilon 1e-5, as
  * google-research/simclr tf2): tfjs's layer, fused in training where the backend allows, so a
- * saved encoder loads with plain `tf.loadLayersModel`. Call
- * the model with `model.apply(x, { training: true })` to normalise with batch statistics and
+ * saved encoder loads with plain `tf.loadLayersModel`. Call the model with `model.apply(x, { training: true })` to normalise with batch statistics and
  * update the moving averages (with the biased batch variance, the Keras convention; torchvision
  * uses the unbiased one); `predict` / `apply` without it uses the moving averages.
  *
@@ -74,44 +86,41 @@ const BOTTLENECK_EXPANSION = 4;
  * @param options Depth, input shape, stem, width multiplier, seed and name.
  * @returns An uncompiled `tf.LayersModel` from `[N, H, W, C]` to `[N, D]`; the caller owns it
  *   and frees its weights with `model.dispose()`.
- * @throws {RangeError} If `depth`, `inputShape`, `stem`, `widthMultiplier` or `seed` is not
- *   allowed, naming the value.
- * @throws {TypeError} If `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, or `depth`, `inputShape`, `stem`,
+ *   `widthMultiplier`, `seed` or `name` has the wrong type (`name`: a non-empty string).
+ * @throws {RangeError} If `depth`, `inputShape`, `stem`, `widthMultiplier` or `seed` is out of
+ *   range, naming the value.
  *
  * @example A CIFAR-style ResNet-18 at a quarter width
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { resNet } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = resNet({ depth: 18, inputShape: [16, 16, 3], widthMultiplier: 0.25, seed: 1 });
  * const h = encoder.predict(tf.zeros([2, 16, 16, 3])) as tf.Tensor;
- * console.log(h.shape); // [2, 128]
+ * assert.deepEqual(h.shape, [2, 128]);
  * h.dispose();
  * encoder.dispose();
  * ```
  */
 export function resNet(options: ResNetOptions): tf.LayersModel {
-  const where = "resNet()";
-  const { depth, inputShape, seed, widthMultiplier = 1 } = options;
-  if (depth !== 18 && depth !== 34 && depth !== 50) {
-    throw new RangeError(`${where}: depth must be 18, 34 or 50, got ${String(depth)}`);
-  }
-  checkInputShape(inputShape, where);
-  checkSeed(seed, where);
-  const name = options.name ?? `resnet${depth}`;
-  checkName(name, where);
+  return buildResNet("resNet", checkOptions("resNet", options));
+}
+
+/** {@linkcode resNet} with errors naming `fn`, the function the user called. */
+function buildResNet(fn: string, options: ResNetOptions): tf.LayersModel {
+  const { depth, seed, widthMultiplier = 1 } = options;
+  if (typeof depth !== "number") throw typeError(fn, "depth", "one of 18, 34, 50", depth);
+  checkOneOf(fn, "depth", depth, [18, 34, 50] as const);
+  const inputShape = checkInputShape(fn, options.inputShape);
+  checkSeed(fn, seed);
+  const name = checkModelName(fn, options.name ?? `resnet${depth}`);
   const stem = options.stem ?? (inputShape[0] <= 32 && inputShape[1] <= 32 ? "small" : "imagenet");
-  if (stem !== "imagenet" && stem !== "small") {
-    throw new RangeError(`${where}: stem must be "imagenet" or "small", got ${String(stem)}`);
-  }
-  if (
-    typeof widthMultiplier !== "number" || !Number.isFinite(widthMultiplier) ||
-    Math.floor(64 * widthMultiplier) < 1
-  ) {
-    throw new RangeError(
-      `${where}: widthMultiplier must be a finite number >= 1/64, got ${String(widthMultiplier)}`,
-    );
-  }
+  if (typeof stem !== "string") throw typeError(fn, "stem", '"imagenet" or "small"', stem);
+  checkOneOf(fn, "stem", stem, ["imagenet", "small"] as const);
+  // Below 1/64 the stem would have no channel left.
+  checkNumber(fn, "widthMultiplier", widthMultiplier, { min: 1 / 64 });
   const width = (channels: number) => Math.floor(channels * widthMultiplier);
 
   const input = tf.input({ shape: inputShape, name: "input" });
@@ -122,14 +131,15 @@ export function resNet(options: ResNetOptions): tf.LayersModel {
     stride: stem === "imagenet" ? 2 : 1,
     seed,
   });
-  x = relu(batchNorm(x, "stem_bn"), "stem_relu");
+  x = applyRelu(applyBatchNorm(x, "stem_bn"), "stem_relu");
   if (stem === "imagenet") {
     // torchvision pads the max-pool with -inf; after the ReLU every value is >= 0, so zeros
     // give the same maxima.
-    x = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: "stem_pool_pad" })
-      .apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "stem_pool" })
-      .apply(x) as tf.SymbolicTensor;
+    x = applyTo(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: "stem_pool_pad" }), x);
+    x = applyTo(
+      tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "stem_pool" }),
+      x,
+    );
   }
 
   const block = depth === 50 ? bottleneckBlock : basicBlock;
@@ -143,7 +153,7 @@ export function resNet(options: ResNetOptions): tf.LayersModel {
       });
     }
   });
-  const h = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(x) as tf.SymbolicTensor;
+  const h = applyTo(tf.layers.globalAveragePooling2d({ name: "avg_pool" }), x);
   return tf.model({ inputs: input, outputs: h, name });
 }
 
@@ -158,9 +168,9 @@ interface BlockOptions {
 function basicBlock(x: tf.SymbolicTensor, o: BlockOptions): tf.SymbolicTensor {
   const { prefix: p, filters, stride, seed } = o;
   let y = conv(x, { name: `${p}_conv1`, filters, size: 3, stride, seed });
-  y = relu(batchNorm(y, `${p}_bn1`), `${p}_relu1`);
+  y = applyRelu(applyBatchNorm(y, `${p}_bn1`), `${p}_relu1`);
   y = conv(y, { name: `${p}_conv2`, filters, size: 3, stride: 1, seed });
-  y = batchNorm(y, `${p}_bn2`);
+  y = applyBatchNorm(y, `${p}_bn2`);
   return residual(x, y, o, filters);
 }
 
@@ -168,9 +178,9 @@ function basicBlock(x: tf.SymbolicTensor, o: BlockOptions): tf.SymbolicTensor {
 function bottleneckBlock(x: tf.SymbolicTensor, o: BlockOptions): tf.SymbolicTensor {
   const { prefix: p, filters, stride, seed } = o;
   let y = conv(x, { name: `${p}_conv1`, filters, size: 1, stride: 1, seed });
-  y = relu(batchNorm(y, `${p}_bn1`), `${p}_relu1`);
+  y = applyRelu(applyBatchNorm(y, `${p}_bn1`), `${p}_relu1`);
   y = conv(y, { name: `${p}_conv2`, filters, size: 3, stride, seed });
-  y = relu(batchNorm(y, `${p}_bn2`), `${p}_relu2`);
+  y = applyRelu(applyBatchNorm(y, `${p}_bn2`), `${p}_relu2`);
   y = conv(y, {
     name: `${p}_conv3`,
     filters: BOTTLENECK_EXPANSION * filters,
@@ -178,7 +188,7 @@ function bottleneckBlock(x: tf.SymbolicTensor, o: BlockOptions): tf.SymbolicTens
     stride: 1,
     seed,
   });
-  y = batchNorm(y, `${p}_bn3`);
+  y = applyBatchNorm(y, `${p}_bn3`);
   return residual(x, y, o, BOTTLENECK_EXPANSION * filters);
 }
 
@@ -193,10 +203,10 @@ function residual(
   let shortcut = x;
   if (stride !== 1 || x.shape[3] !== outChannels) {
     shortcut = conv(x, { name: `${p}_shortcut_conv`, filters: outChannels, size: 1, stride, seed });
-    shortcut = batchNorm(shortcut, `${p}_shortcut_bn`);
+    shortcut = applyBatchNorm(shortcut, `${p}_shortcut_bn`);
   }
   const sum = tf.layers.add({ name: `${p}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
-  return relu(sum, `${p}_out`);
+  return applyRelu(sum, `${p}_out`);
 }
 
 /**
@@ -204,19 +214,21 @@ function residual(
  *
  * @param options Everything {@linkcode resNet} takes except `depth`.
  * @returns The encoder; the caller disposes it.
- * @throws {RangeError} On an invalid option, as {@linkcode resNet}.
+ * @throws {TypeError} On an option of the wrong type, as {@linkcode resNet}.
+ * @throws {RangeError} On an option out of range, as {@linkcode resNet}.
  *
  * @example
  * ```ts
  * import { representationDim, resNet18 } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = resNet18({ inputShape: [8, 8, 1], widthMultiplier: 0.125, seed: 7 });
- * console.log(representationDim(encoder)); // 64
+ * assert.equal(representationDim(encoder), 64);
  * encoder.dispose();
  * ```
  */
 export function resNet18(options: ResNetShorthandOptions): tf.LayersModel {
-  return resNet({ ...options, depth: 18 });
+  return buildResNet("resNet18", { ...checkOptions("resNet18", options), depth: 18 });
 }
 
 /**
@@ -224,19 +236,21 @@ export function resNet18(options: ResNetShorthandOptions): tf.LayersModel {
  *
  * @param options Everything {@linkcode resNet} takes except `depth`.
  * @returns The encoder; the caller disposes it.
- * @throws {RangeError} On an invalid option, as {@linkcode resNet}.
+ * @throws {TypeError} On an option of the wrong type, as {@linkcode resNet}.
+ * @throws {RangeError} On an option out of range, as {@linkcode resNet}.
  *
  * @example
  * ```ts
  * import { representationDim, resNet34 } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = resNet34({ inputShape: [8, 8, 3], widthMultiplier: 0.0625, seed: 7 });
- * console.log(representationDim(encoder)); // 32
+ * assert.equal(representationDim(encoder), 32);
  * encoder.dispose();
  * ```
  */
 export function resNet34(options: ResNetShorthandOptions): tf.LayersModel {
-  return resNet({ ...options, depth: 34 });
+  return buildResNet("resNet34", { ...checkOptions("resNet34", options), depth: 34 });
 }
 
 /**
@@ -245,17 +259,19 @@ export function resNet34(options: ResNetShorthandOptions): tf.LayersModel {
  *
  * @param options Everything {@linkcode resNet} takes except `depth`.
  * @returns The encoder; the caller disposes it.
- * @throws {RangeError} On an invalid option, as {@linkcode resNet}.
+ * @throws {TypeError} On an option of the wrong type, as {@linkcode resNet}.
+ * @throws {RangeError} On an option out of range, as {@linkcode resNet}.
  *
  * @example
  * ```ts
  * import { representationDim, resNet50 } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = resNet50({ inputShape: [8, 8, 3], widthMultiplier: 0.0625, seed: 7 });
- * console.log(representationDim(encoder)); // 128
+ * assert.equal(representationDim(encoder), 128);
  * encoder.dispose();
  * ```
  */
 export function resNet50(options: ResNetShorthandOptions): tf.LayersModel {
-  return resNet({ ...options, depth: 50 });
+  return buildResNet("resNet50", { ...checkOptions("resNet50", options), depth: 50 });
 }

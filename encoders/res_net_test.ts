@@ -1,21 +1,19 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { resNet, resNet18, resNet34, resNet50, type ResNetStem } from "./res_net.ts";
+import { smallConvNet } from "./small_conv_net.ts";
+import { add, conv2d, globalAveragePool, maxPool, randomizeBatchNorms } from "./_test_utils.ts";
 import {
-  add,
-  conv2d,
   type F64,
-  globalAveragePool,
-  maxPool,
   maxRelativeError,
   moments,
-  mulberry32,
   normalize,
-  randomizeBatchNorms,
+  randomTensor,
   relu,
   toF64,
   weightsOf,
-} from "./_test_utils.ts";
+  withReferenceBatchNormKernels,
+} from "../internal/testing.ts";
 
 tf.enableProdMode();
 
@@ -81,12 +79,9 @@ function referenceResNet(
   return { h: globalAveragePool(y), stats };
 }
 
-function randomImages(shape: number[], seed: number): tf.Tensor4D {
-  const next = mulberry32(seed);
-  return tf.tensor4d(Float32Array.from({ length: size({ shape }) }, next), shape as never);
-}
+const randomImages = (shape: number[], seed: number) => randomTensor(shape, seed) as tf.Tensor4D;
 
-Deno.test("resNet() has torchvision's trainable parameter counts without the fc layer", () => {
+Deno.test("resNet() has torchvision's trainable parameter counts without the fc layer; countParams() adds the moving statistics", () => {
   // torchvision resnet18/34/50 totals minus fc (512*1000+1000 or 2048*1000+1000).
   const expected = { 18: 11_176_512, 34: 21_284_672, 50: 23_508_032 } as const;
   for (const depth of [18, 34, 50] as const) {
@@ -97,6 +92,8 @@ Deno.test("resNet() has torchvision's trainable parameter counts without the fc 
       .filter((l) => l.getClassName() === "BatchNormalization")
       .reduce((n, l) => n + size(l.getWeights()[0]), 0);
     assert.equal(model.nonTrainableWeights.reduce((n, w) => n + size(w), 0), 2 * bnChannels);
+    assert.equal(model.countParams(), expected[depth] + 2 * bnChannels);
+    if (depth === 18) assert.equal(model.countParams() - expected[depth], 9_600); // README
     assert.deepEqual(model.outputs[0].shape, [null, depth === 50 ? 2048 : 512]);
     model.dispose();
   }
@@ -109,7 +106,7 @@ Deno.test("resNet() inference matches a float64 torchvision-style reference (Res
     widthMultiplier: 1 / 16,
     seed: 3,
   });
-  randomizeBatchNorms(model, mulberry32(11));
+  assert.equal(randomizeBatchNorms(model, 11), 20);
   const x = randomImages([2, 21, 18, 3], 5);
   const h = model.predict(x) as tf.Tensor;
   const { h: expected } = referenceResNet(model, toF64(x), 18, "imagenet", false);
@@ -120,7 +117,7 @@ Deno.test("resNet() inference matches a float64 torchvision-style reference (Res
 
 Deno.test("resNet() inference matches a float64 reference (ResNet-50 v1.5 bottlenecks, small stem)", () => {
   const model = resNet50({ inputShape: [7, 6, 2], widthMultiplier: 1 / 32, seed: 4 });
-  randomizeBatchNorms(model, mulberry32(12));
+  assert.equal(randomizeBatchNorms(model, 12), 53);
   const x = randomImages([2, 7, 6, 2], 6);
   const h = model.predict(x) as tf.Tensor;
   assert.deepEqual(h.shape, [2, 64]);
@@ -132,7 +129,7 @@ Deno.test("resNet() inference matches a float64 reference (ResNet-50 v1.5 bottle
 
 Deno.test("resNet() in training mode normalises with batch statistics and updates every moving average", () => {
   const model = resNet18({ inputShape: [9, 9, 2], widthMultiplier: 1 / 16, seed: 8 });
-  randomizeBatchNorms(model, mulberry32(13));
+  assert.equal(randomizeBatchNorms(model, 13), 20);
   const before = new Map(
     model.layers.filter((l) => l.getClassName() === "BatchNormalization")
       .map((l) => [l.name, l.getWeights().map(toF64)]),
@@ -278,28 +275,114 @@ Deno.test("resNet() forward and backward leak no tensors", () => {
   model.dispose();
 });
 
-Deno.test("resNet() rejects bad options with errors naming the value", () => {
+Deno.test("resNet() rejects bad options in the house format, TypeError for a type and RangeError for a range", () => {
   const ok = { depth: 18 as const, inputShape: [8, 8, 3] as [number, number, number], seed: 0 };
-  const cases: [Record<string, unknown>, typeof Error, RegExp][] = [
-    [{ depth: 20 }, RangeError, /depth must be 18, 34 or 50, got 20/],
-    [{ depth: "18" }, RangeError, /depth must be 18, 34 or 50, got 18/],
-    [{ inputShape: [0, 8, 3] }, RangeError, /inputShape must be .* got \[0,8,3\]/],
-    [{ inputShape: [8, 8] }, RangeError, /inputShape/],
-    [{ stem: "cifar" }, RangeError, /stem must be "imagenet" or "small", got cifar/],
-    [{ widthMultiplier: 0.01 }, RangeError, /widthMultiplier must be .* got 0.01/],
-    [{ widthMultiplier: NaN }, RangeError, /widthMultiplier .* got NaN/],
-    [{ seed: 1.5 }, RangeError, /seed must be a safe integer, got 1.5/],
-    [{ seed: undefined }, RangeError, /seed must be a safe integer, got undefined/],
-    [{ name: "" }, TypeError, /name must be a non-empty string/],
+  const shape = "inputShape must be [height, width, channels] of integers >= 1";
+  const cases: [Record<string, unknown>, typeof Error, string][] = [
+    [{ depth: 20 }, RangeError, "depth must be one of 18, 34, 50, got 20"],
+    [{ depth: "18" }, TypeError, 'depth must be one of 18, 34, 50, got "18"'],
+    [{ inputShape: [0, 8, 3] }, RangeError, `${shape}, got [0, 8, 3]`],
+    [{ inputShape: [8, 8] }, TypeError, `${shape}, got [8, 8]`],
+    [{ inputShape: [8, "8", 3] }, TypeError, `${shape}, got [8, "8", 3]`],
+    [{ stem: "cifar" }, RangeError, 'stem must be one of "imagenet", "small", got "cifar"'],
+    [{ stem: 1 }, TypeError, 'stem must be "imagenet" or "small", got 1'],
+    [
+      { widthMultiplier: 0.01 },
+      RangeError,
+      "widthMultiplier must be a finite number >= 0.015625, got 0.01",
+    ],
+    [
+      { widthMultiplier: NaN },
+      RangeError,
+      "widthMultiplier must be a finite number >= 0.015625, got NaN",
+    ],
+    [{ seed: 1.5 }, RangeError, "seed must be a safe integer, got 1.5"],
+    [{ seed: 2 ** 53 }, RangeError, "seed must be a safe integer, got 9007199254740992"],
+    [{ seed: "1" }, TypeError, 'seed must be a safe integer, got "1"'],
+    [{ seed: undefined }, TypeError, "seed must be a safe integer, got undefined"],
+    [{ name: "" }, TypeError, 'name must be a non-empty string, got ""'],
   ];
   const before = tf.memory().numTensors;
   for (const [override, type, message] of cases) {
-    assert.throws(() => resNet({ ...ok, ...override } as never), (e: Error) => {
-      assert.ok(e instanceof type, `${JSON.stringify(override)}: ${e}`);
-      assert.match(e.message, message);
-      assert.match(e.message, /^resNet\(\)/);
-      return true;
+    assert.throws(() => resNet({ ...ok, ...override } as never), {
+      name: type.name,
+      message: `resNet(): ${message}`,
     });
   }
+  assert.throws(() => resNet(undefined as never), {
+    name: "TypeError",
+    message: "resNet(): options must be an object, got undefined",
+  });
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("resNet18(), resNet34() and resNet50() name themselves in their errors", () => {
+  for (
+    const [fn, build] of [["resNet18", resNet18], ["resNet34", resNet34], [
+      "resNet50",
+      resNet50,
+    ]] as const
+  ) {
+    assert.throws(() => build({ inputShape: [8, 8, 3], seed: 0.5 }), {
+      name: "RangeError",
+      message: `${fn}(): seed must be a safe integer, got 0.5`,
+    });
+    assert.throws(() => build(null as never), {
+      name: "TypeError",
+      message: `${fn}(): options must be an object, got null`,
+    });
+  }
+});
+
+Deno.test("resNet() trains through the fused batch-norm kernel with the op chain's results", async () => {
+  // Outputs and moving statistics after one training call, and the input gradient.
+  const run = () => {
+    const model = resNet18({ inputShape: [6, 6, 2], widthMultiplier: 1 / 32, seed: 4 });
+    const x = randomImages([3, 6, 6, 2], 9);
+    const f = (x: tf.Tensor) => (model.apply(x, { training: true }) as tf.Tensor).square().sum();
+    const dx = tf.grad(f)(x);
+    const h = model.apply(x, { training: true }) as tf.Tensor;
+    const out = [h, dx, ...model.nonTrainableWeights.map((w) => w.read())].map((t) =>
+      Float32Array.from(t.dataSync())
+    );
+    tf.dispose([x, dx, h]);
+    model.dispose();
+    return out;
+  };
+  const chain = run();
+  const fused = await withReferenceBatchNormKernels(run);
+  assert.equal(fused.length, 2 + 2 * 20);
+  fused.forEach((values, k) =>
+    values.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - chain[k][i]) <= 2e-4 * (1 + Math.abs(chain[k][i])),
+        `array ${k} [${i}]: ${v} vs ${chain[k][i]}`,
+      )
+    )
+  );
+});
+
+Deno.test("resNet() and smallConvNet() draw the same weights for a seed as earlier releases", () => {
+  const first = (m: tf.LayersModel, layer: string) =>
+    Array.from(m.getLayer(layer).getWeights()[0].dataSync().slice(0, 3));
+  const resnet = resNet18({ inputShape: [8, 8, 3], widthMultiplier: 1 / 16, seed: 1 });
+  const small = smallConvNet({ inputShape: [8, 8, 3], filters: [4], seed: 2 ** 40 + 3 });
+  // Values from the commit before layerSeed moved to @selfsup/internal (float32, exact).
+  assert.deepEqual(first(resnet, "stem_conv"), [
+    -0.2149808555841446,
+    -0.13971303403377533,
+    0.3780859708786011,
+  ]);
+  assert.deepEqual(first(resnet, "stage4_block2_conv2"), [
+    -0.00016381946625187993,
+    0.033111821860075,
+    0.038864459842443466,
+  ]);
+  assert.deepEqual(first(small, "stage1_conv"), [
+    0.041357412934303284,
+    0.3085474669933319,
+    -0.13806548714637756,
+  ]);
+  resnet.dispose();
+  small.dispose();
 });

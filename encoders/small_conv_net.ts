@@ -1,6 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
-import { batchNorm, conv, relu } from "./_layers.ts";
-import { checkInputShape, checkName, checkSeed } from "./_validate.ts";
+import {
+  applyBatchNorm,
+  applyRelu,
+  applyTo,
+  checkModelName,
+  checkOptions,
+  checkSeed,
+  rangeError,
+  typeError,
+} from "@selfsup/internal";
+import { conv } from "./_conv.ts";
+import { checkInputShape } from "./_validate.ts";
 
 /** Options of {@linkcode smallConvNet}. */
 export interface SmallConvNetOptions {
@@ -26,48 +36,51 @@ export interface SmallConvNetOptions {
  * @param options Input shape, channel counts per stage, seed and name.
  * @returns An uncompiled `tf.LayersModel` from `[N, H, W, C]` to `[N, filters.at(-1)]`; the
  *   caller disposes it.
- * @throws {RangeError} If `inputShape`, `filters` or `seed` is not allowed, naming the value.
- * @throws {TypeError} If `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, `inputShape` or `filters` is not an array
+ *   of numbers, `seed` not a number or `name` not a non-empty string.
+ * @throws {RangeError} If a size in `inputShape` or `filters` is not an integer >= 1,
+ *   `filters` is empty, or `seed` is not a safe integer, naming the value.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { smallConvNet } from "@selfsup/encoders";
+ * import assert from "node:assert/strict";
  *
  * const encoder = smallConvNet({ inputShape: [28, 28, 1], filters: [8, 16], seed: 3 });
  * const h = encoder.predict(tf.ones([4, 28, 28, 1])) as tf.Tensor;
- * console.log(h.shape); // [4, 16]
+ * assert.deepEqual(h.shape, [4, 16]);
  * h.dispose();
  * encoder.dispose();
  * ```
  */
 export function smallConvNet(options: SmallConvNetOptions): tf.LayersModel {
-  const where = "smallConvNet()";
-  const { inputShape, seed, filters = [32, 64, 128], name = "small_convnet" } = options;
-  checkInputShape(inputShape, where);
-  checkSeed(seed, where);
-  checkName(name, where);
-  if (
-    !Array.isArray(filters) || filters.length === 0 ||
-    !filters.every((f) => Number.isSafeInteger(f) && f > 0)
-  ) {
-    throw new RangeError(
-      `${where}: filters must be a non-empty array of positive integers, got ${
-        JSON.stringify(filters)
-      }`,
-    );
+  const fn = "smallConvNet";
+  checkOptions(fn, options);
+  const { seed, filters = [32, 64, 128], name = "small_convnet" } = options;
+  const inputShape = checkInputShape(fn, options.inputShape);
+  checkSeed(fn, seed);
+  checkModelName(fn, name);
+  const what = "a non-empty array of integers >= 1";
+  if (!Array.isArray(filters) || !filters.every((f) => typeof f === "number")) {
+    throw typeError(fn, "filters", what, filters);
+  }
+  if (filters.length === 0 || !filters.every((f) => Number.isSafeInteger(f) && f >= 1)) {
+    throw rangeError(fn, "filters", what, filters);
   }
   const input = tf.input({ shape: inputShape, name: "input" });
   let x = input;
   filters.forEach((f, i) => {
     const p = `stage${i + 1}`;
     if (i > 0) {
-      x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same", name: `${p}_pool` })
-        .apply(x) as tf.SymbolicTensor;
+      x = applyTo(
+        tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same", name: `${p}_pool` }),
+        x,
+      );
     }
     x = conv(x, { name: `${p}_conv`, filters: f, size: 3, stride: 1, seed });
-    x = relu(batchNorm(x, `${p}_bn`), `${p}_relu`);
+    x = applyRelu(applyBatchNorm(x, `${p}_bn`), `${p}_relu`);
   });
-  const h = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(x) as tf.SymbolicTensor;
+  const h = applyTo(tf.layers.globalAveragePooling2d({ name: "avg_pool" }), x);
   return tf.model({ inputs: input, outputs: h, name });
 }

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
-import { layerSeed } from "./_layer_seed.ts";
-import { applyTo, batchNorm, relu } from "./_layers.ts";
-import { checkDim, checkName, checkSeed } from "./_validate.ts";
+import {
+  applyBatchNorm,
+  applyRelu,
+  applyTo,
+  checkInteger,
+  checkModelName,
+  checkOptions,
+  checkSeed,
+  layerSeed,
+} from "@selfsup/internal";
 
 /** Options of {@linkcode byolProjector} and {@linkcode byolPredictor}. */
 export interface ByolMlpOptions {
@@ -21,18 +28,21 @@ export interface ByolMlpOptions {
  * BYOL's MLP (Grill et al. 2020, arXiv:2006.07733, Sec. 3.3): Linear(hiddenDim) -> BN -> ReLU
  * -> Linear(outputDim), both linear layers with bias. Kernels start as Haiku's `hk.Linear`
  * (truncated normal, standard deviation 1 / sqrt(fan_in)), biases at 0.
+ *
+ * @param fn The public function the user called, for errors.
  */
 export function byolMlp(
   options: ByolMlpOptions,
   defaultName: string,
-  where: string,
+  fn: string,
 ): tf.LayersModel {
+  checkOptions(fn, options);
   const { inputDim, hiddenDim = 4096, outputDim = 256, seed, name = defaultName } = options;
-  checkDim(inputDim, "inputDim", where);
-  checkDim(hiddenDim, "hiddenDim", where);
-  checkDim(outputDim, "outputDim", where);
-  checkSeed(seed, where);
-  checkName(name, where);
+  checkInteger(fn, "inputDim", inputDim, { min: 1 });
+  checkInteger(fn, "hiddenDim", hiddenDim, { min: 1 });
+  checkInteger(fn, "outputDim", outputDim, { min: 1 });
+  checkSeed(fn, seed);
+  checkModelName(fn, name);
   const dense = (layerName: string, units: number) =>
     tf.layers.dense({
       name: layerName,
@@ -47,7 +57,7 @@ export function byolMlp(
     });
   const input = tf.input({ shape: [inputDim], name: "input" });
   let x = applyTo(dense("layer1_dense", hiddenDim), input);
-  x = relu(batchNorm(x, "layer1_bn"), "layer1_relu");
+  x = applyRelu(applyBatchNorm(x, "layer1_bn"), "layer1_relu");
   x = applyTo(dense("layer2_dense", outputDim), x);
   return tf.model({ inputs: input, outputs: x, name });
 }

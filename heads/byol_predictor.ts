@@ -12,21 +12,24 @@ import { byolMlp, type ByolMlpOptions } from "./_byol_mlp.ts";
  *
  * @param options Dimensions, seed and name (default `"byol_predictor"`).
  * @returns An uncompiled `tf.LayersModel`; the caller disposes it.
- * @throws {RangeError} If a dimension or `seed` is not allowed, naming the value.
- * @throws {TypeError} If `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, a dimension or `seed` is not a number,
+ *   or `name` is not a non-empty string.
+ * @throws {RangeError} If a dimension is not an integer >= 1 or `seed` not a safe integer,
+ *   naming the value.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { byolPredictor } from "@selfsup/heads";
+ * import assert from "node:assert/strict";
  *
  * const predictor = byolPredictor({ inputDim: 16, hiddenDim: 64, outputDim: 16, seed: 1 });
  * const p = predictor.predict(tf.ones([4, 16])) as tf.Tensor;
- * console.log(p.shape); // [4, 16]
+ * assert.deepEqual(p.shape, [4, 16]);
  * p.dispose();
  * predictor.dispose();
  * ```
  */
 export function byolPredictor(options: ByolMlpOptions): tf.LayersModel {
-  return byolMlp(options, "byol_predictor", "byolPredictor()");
+  return byolMlp(options, "byol_predictor", "byolPredictor");
 }

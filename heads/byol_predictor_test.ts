@@ -33,10 +33,17 @@ Deno.test("byolPredictor() and byolProjector() built with one seed draw differen
   [projector, predictor, again].forEach((m) => m.dispose());
 });
 
-Deno.test("byolPredictor() rejects bad options with errors naming the value", () => {
-  assert.throws(
-    () => byolPredictor({ inputDim: 8, outputDim: 0, seed: 0 }),
-    /^RangeError: byolPredictor\(\): outputDim must be a positive integer, got 0$/,
-  );
-  assert.throws(() => byolPredictor({ inputDim: 8, seed: 0, name: "" }), TypeError);
+Deno.test("byolPredictor() rejects bad options in the house format, naming itself", () => {
+  assert.throws(() => byolPredictor({ inputDim: 8, outputDim: 0, seed: 0 }), {
+    name: "RangeError",
+    message: "byolPredictor(): outputDim must be an integer >= 1, got 0",
+  });
+  assert.throws(() => byolPredictor({ inputDim: 8, seed: 0, name: "" }), {
+    name: "TypeError",
+    message: 'byolPredictor(): name must be a non-empty string, got ""',
+  });
+  assert.throws(() => byolPredictor({ inputDim: 8, seed: null as never }), {
+    name: "TypeError",
+    message: "byolPredictor(): seed must be a safe integer, got null",
+  });
 });

@@ -16,21 +16,24 @@ export type { ByolMlpOptions };
  *
  * @param options Dimensions, seed and name (default `"byol_projector"`).
  * @returns An uncompiled `tf.LayersModel`; the caller disposes it.
- * @throws {RangeError} If a dimension or `seed` is not allowed, naming the value.
- * @throws {TypeError} If `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, a dimension or `seed` is not a number,
+ *   or `name` is not a non-empty string.
+ * @throws {RangeError} If a dimension is not an integer >= 1 or `seed` not a safe integer,
+ *   naming the value.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { byolProjector } from "@selfsup/heads";
+ * import assert from "node:assert/strict";
  *
  * const projector = byolProjector({ inputDim: 32, hiddenDim: 64, outputDim: 16, seed: 0 });
  * const z = projector.apply(tf.ones([4, 32]), { training: true }) as tf.Tensor;
- * console.log(z.shape); // [4, 16]
+ * assert.deepEqual(z.shape, [4, 16]);
  * z.dispose();
  * projector.dispose();
  * ```
  */
 export function byolProjector(options: ByolMlpOptions): tf.LayersModel {
-  return byolMlp(options, "byol_projector", "byolProjector()");
+  return byolMlp(options, "byol_projector", "byolProjector");
 }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { describe, rangeError, typeError } from "@selfsup/internal";
 
 const BLOCK_NAME = /^layer(\d+)_/;
 
@@ -25,44 +26,55 @@ const BLOCK_NAME = /^layer(\d+)_/;
  * @param k Number of linear layers to keep, 0 to the head's `layers`.
  * @returns A `tf.LayersModel` from the head's input to the output of layer `k`, named
  *   `<head name>_up_to_<k>`.
- * @throws {TypeError} If `head` is not a single-input `tf.LayersModel`.
+ * @throws {TypeError} If `head` is not a single-input `tf.LayersModel`, or `k` not a number.
  * @throws {RangeError} If `k` is not an integer in [0, layers], naming the allowed range.
  *
  * @example Fine-tuning input of a SimCLRv2 head
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+import { describe, rangeError, typeError } from "@selfsup/internal";
  * import { headUpTo, projectionHead } from "@selfsup/heads";
+ * import assert from "node:assert/strict";
  *
- * const head = projectionHead({ inputDim: 16, hiddenDim: 16, outputDim: 8, layers: 3, seed: 5 });
+ * const head = projectionHead({ inputDim: 16, hiddenDim: 12, outputDim: 8, layers: 3, seed: 5 });
  * const trunk = headUpTo(head, 1);
  * const features = trunk.predict(tf.ones([2, 16])) as tf.Tensor;
- * console.log(features.shape); // [2, 16]
+ * assert.deepEqual(features.shape, [2, 12]);
  * features.dispose();
  * head.dispose();
  * ```
  */
 export function headUpTo(head: tf.LayersModel, k: number): tf.LayersModel {
-  const where = "headUpTo()";
+  const fn = "headUpTo";
   if (!(head instanceof tf.LayersModel) || head.inputs.length !== 1) {
-    throw new TypeError(`${where}: head must be a single-input tf.LayersModel`);
+    throw new TypeError(
+      `${fn}(): head must be a single-input tf.LayersModel, got ${
+        head instanceof tf.LayersModel
+          ? `a model with ${head.inputs.length} inputs`
+          : describe(head)
+      }`,
+    );
   }
   let layers = 0;
   for (const layer of head.layers) {
     const match = BLOCK_NAME.exec(layer.name);
     if (match) layers = Math.max(layers, Number(match[1]));
   }
-  if (!Number.isSafeInteger(k) || k < 0 || k > layers) {
-    throw new RangeError(
-      `${where}: k must be an integer in [0, ${layers}] for head "${head.name}", got ${String(k)}`,
-    );
-  }
+  const allowed = `an integer in [0, ${layers}] for head "${head.name}"`;
+  if (typeof k !== "number") throw typeError(fn, "k", allowed, k);
+  if (!Number.isSafeInteger(k) || k < 0 || k > layers) throw rangeError(fn, "k", allowed, k);
   const input = head.inputs[0];
   let output = input;
   if (k > 0) {
     const prefix = `layer${k}_`;
     const block = head.layers.filter((l) => l.name.startsWith(prefix));
     if (block.length === 0) {
-      throw new RangeError(`${where}: head "${head.name}" has no layer named ${prefix}...`);
+      throw rangeError(
+        fn,
+        "k",
+        `a layer of head "${head.name}" (no layer is named ${prefix}...)`,
+        k,
+      );
     }
     output = block[block.length - 1].output as tf.SymbolicTensor;
   }

@@ -2,23 +2,22 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { headUpTo } from "./head_up_to.ts";
 import { projectionHead } from "./projection_head.ts";
+import { dense, randomizeWeights } from "./_test_utils.ts";
 import {
-  dense,
   maxRelativeError,
   normalize,
-  randomizeWeights,
-  randomMatrix,
+  randomTensor,
   relu,
-  toMatrix,
+  toF64,
   weightsOf,
-} from "./_test_utils.ts";
+} from "../internal/testing.ts";
 
 tf.enableProdMode();
 
 Deno.test("headUpTo() counts linear layers: 0 is h, k is after layer k's BN and ReLU, 3 is z", () => {
   const head = projectionHead({ inputDim: 5, hiddenDim: 6, outputDim: 4, layers: 3, seed: 1 });
-  randomizeWeights(head, 2);
-  const h = randomMatrix(3, 5, 3);
+  assert.equal(randomizeWeights(head, 2), 3 + 4 + 4 + 3); // beta of layer 3 is frozen
+  const h = randomTensor([3, 5], 3, -1, 1);
 
   const identity = headUpTo(head, 0);
   const h0 = identity.predict(h) as tf.Tensor;
@@ -27,8 +26,10 @@ Deno.test("headUpTo() counts linear layers: 0 is h, k is after layer k's BN and 
 
   // Layer 1 in float64, with the head's moving statistics (inference).
   const [kernel] = weightsOf(head, "layer1_dense");
-  const [gamma, beta, mean, variance] = weightsOf(head, "layer1_bn");
-  const expected = relu(normalize(dense(toMatrix(h), kernel, 6), mean, variance, gamma, beta));
+  const [gamma, beta, mean, variance] = weightsOf(head, "layer1_bn").map((w) => w.data);
+  const expected = relu(
+    normalize(dense(toF64(h), kernel), mean, variance, gamma, beta, 1e-5),
+  );
   const first = headUpTo(head, 1);
   const h1 = first.predict(h) as tf.Tensor;
   assert.ok(maxRelativeError(h1, expected, 1e-3) < 1e-4);
@@ -53,10 +54,10 @@ Deno.test("headUpTo() shares the head's weights and moving statistics", () => {
   const trunk = headUpTo(head, 2);
   const shared = new Set(head.weights);
   assert.ok(trunk.weights.length > 0 && trunk.weights.every((w) => shared.has(w)));
-  const h = randomMatrix(6, 4, 1);
+  const h = randomTensor([6, 4], 1, -1, 1);
   tf.dispose(trunk.apply(h, { training: true }) as tf.Tensor);
-  assert.notDeepEqual(weightsOf(head, "layer2_bn")[2], new Float64Array(4)); // moving mean moved
-  randomizeWeights(head, 9);
+  assert.notDeepEqual(weightsOf(head, "layer2_bn")[2].data, new Float64Array(4)); // moving mean moved
+  assert.equal(randomizeWeights(head, 9), 3 + 4 + 4 + 3);
   const a = trunk.predict(h) as tf.Tensor;
   const b = headUpTo(head, 2).predict(h) as tf.Tensor;
   assert.deepEqual(a.dataSync(), b.dataSync());
@@ -64,17 +65,19 @@ Deno.test("headUpTo() shares the head's weights and moving statistics", () => {
   head.dispose();
 });
 
-Deno.test("headUpTo() rejects k outside [0, layers] and non-models", () => {
+Deno.test("headUpTo() rejects k outside [0, layers] and non-models in the house format", () => {
   const head = projectionHead({ inputDim: 4, outputDim: 2, layers: 2, seed: 0 });
+  const allowed = 'headUpTo(): k must be an integer in [0, 2] for head "projection_head", got';
   for (const k of [-1, 3, 1.5, NaN]) {
-    assert.throws(
-      () => headUpTo(head, k),
-      (e: Error) =>
-        e instanceof RangeError &&
-        e.message ===
-          `headUpTo(): k must be an integer in [0, 2] for head "projection_head", got ${k}`,
-    );
+    assert.throws(() => headUpTo(head, k), { name: "RangeError", message: `${allowed} ${k}` });
   }
-  assert.throws(() => headUpTo({} as never, 1), TypeError);
+  assert.throws(() => headUpTo(head, "1" as never), {
+    name: "TypeError",
+    message: `${allowed} "1"`,
+  });
+  assert.throws(() => headUpTo({} as never, 1), {
+    name: "TypeError",
+    message: "headUpTo(): head must be a single-input tf.LayersModel, got an object",
+  });
   head.dispose();
 });

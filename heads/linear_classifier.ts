@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import { layerSeed } from "./_layer_seed.ts";
-import { checkDim, checkName, checkSeed } from "./_validate.ts";
+import {
+  applyTo,
+  checkInteger,
+  checkModelName,
+  checkOptions,
+  checkSeed,
+  layerSeed,
+} from "@selfsup/internal";
 
 /** Options of {@linkcode linearClassifier}. */
 export interface LinearClassifierOptions {
@@ -24,37 +30,44 @@ export interface LinearClassifierOptions {
  *
  * @param options Input width, class count, seed and name.
  * @returns An uncompiled `tf.LayersModel`; the caller disposes it.
- * @throws {RangeError} If `inputDim`, `numClasses` or `seed` is not allowed, naming the value.
- * @throws {TypeError} If `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, `inputDim`, `numClasses` or `seed` is not
+ *   a number, or `name` is not a non-empty string.
+ * @throws {RangeError} If `inputDim` or `numClasses` is not an integer >= 1 or `seed` not a
+ *   safe integer, naming the value.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { linearClassifier } from "@selfsup/heads";
+ * import assert from "node:assert/strict";
  *
  * const classifier = linearClassifier({ inputDim: 64, numClasses: 10, seed: 0 });
  * const logits = classifier.predict(tf.ones([3, 64])) as tf.Tensor;
- * console.log(logits.shape); // [3, 10]
+ * assert.deepEqual(logits.shape, [3, 10]);
  * logits.dispose();
  * classifier.dispose();
  * ```
  */
 export function linearClassifier(options: LinearClassifierOptions): tf.LayersModel {
-  const where = "linearClassifier()";
+  const fn = "linearClassifier";
+  checkOptions(fn, options);
   const { inputDim, numClasses, seed, name = "linear_classifier" } = options;
-  checkDim(inputDim, "inputDim", where);
-  checkDim(numClasses, "numClasses", where);
-  checkSeed(seed, where);
-  checkName(name, where);
+  checkInteger(fn, "inputDim", inputDim, { min: 1 });
+  checkInteger(fn, "numClasses", numClasses, { min: 1 });
+  checkSeed(fn, seed);
+  checkModelName(fn, name);
   const input = tf.input({ shape: [inputDim], name: "input" });
-  const logits = tf.layers.dense({
-    name: "dense",
-    units: numClasses,
-    kernelInitializer: tf.initializers.randomNormal({
-      mean: 0,
-      stddev: 0.01,
-      seed: layerSeed(seed, "dense"),
+  const logits = applyTo(
+    tf.layers.dense({
+      name: "dense",
+      units: numClasses,
+      kernelInitializer: tf.initializers.randomNormal({
+        mean: 0,
+        stddev: 0.01,
+        seed: layerSeed(seed, "dense"),
+      }),
     }),
-  }).apply(input) as tf.SymbolicTensor;
+    input,
+  );
   return tf.model({ inputs: input, outputs: logits, name });
 }

@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
-import { layerSeed } from "./_layer_seed.ts";
-import { applyTo, batchNorm, relu } from "./_layers.ts";
-import { checkDim, checkName, checkSeed } from "./_validate.ts";
+import {
+  applyBatchNorm,
+  applyRelu,
+  applyTo,
+  checkBoolean,
+  checkInteger,
+  checkModelName,
+  checkOptions,
+  checkSeed,
+  layerSeed,
+} from "@selfsup/internal";
 
 /** Options of {@linkcode projectionHead}. */
 export interface ProjectionHeadOptions {
@@ -41,7 +49,9 @@ export interface ProjectionHeadOptions {
  * Dense layers have no bias when batch norm follows (its beta takes that role); with
  * `batchNorm: false` middle layers get a bias and the last layer has none, the same
  * `use_bias and not use_bn` rule as the reference. Kernels start from N(0, 0.01^2), biases
- * and beta at 0, gamma at 1; BN momentum 0.9, epsilon 1e-5.
+ * and beta at 0, gamma at 1; BN momentum 0.9, epsilon 1e-5, built from the fused
+ * `batchNormalization` layer of `@selfsup/encoders` (tfjs's layer, one kernel per direction in
+ * training where the backend has one).
  *
  * The last BN's beta exists but is frozen at 0 (not in `trainableWeights`), because tfjs 4.22
  * cannot train a `batchNormalization` built with `center: false`. Which variables are
@@ -56,24 +66,28 @@ export interface ProjectionHeadOptions {
  * @returns An uncompiled `tf.LayersModel`; the caller disposes it. Call it with
  *   `apply(h, { training: true })` while pretraining so batch norm uses and updates batch
  *   statistics.
- * @throws {RangeError} If a dimension, `layers` or `seed` is not allowed, naming the value.
- * @throws {TypeError} If `batchNorm` is not a boolean or `name` is not a non-empty string.
+ * @throws {TypeError} If `options` is not an object, a dimension, `layers` or `seed` is not a
+ *   number, `batchNorm` is not a boolean or `name` is not a non-empty string.
+ * @throws {RangeError} If a dimension is not an integer >= 1, `layers` not an integer >= 0 or
+ *   `seed` not a safe integer, naming the value.
  *
  * @example SimCLRv2's 3-layer head on a 64-wide representation
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { projectionHead } from "@selfsup/heads";
+ * import assert from "node:assert/strict";
  *
  * const head = projectionHead({ inputDim: 64, outputDim: 32, layers: 3, seed: 0 });
  * const h = tf.randomNormal([8, 64], 0, 1, "float32", 1);
  * const z = head.apply(h, { training: true }) as tf.Tensor;
- * console.log(z.shape); // [8, 32]
+ * assert.deepEqual(z.shape, [8, 32]);
  * tf.dispose([h, z]);
  * head.dispose();
  * ```
  */
 export function projectionHead(options: ProjectionHeadOptions): tf.LayersModel {
-  const where = "projectionHead()";
+  const fn = "projectionHead";
+  checkOptions(fn, options);
   const {
     inputDim,
     hiddenDim = inputDim,
@@ -83,17 +97,13 @@ export function projectionHead(options: ProjectionHeadOptions): tf.LayersModel {
     seed,
     name = "projection_head",
   } = options;
-  checkDim(inputDim, "inputDim", where);
-  checkDim(hiddenDim, "hiddenDim", where);
-  checkDim(outputDim, "outputDim", where);
-  if (!Number.isSafeInteger(layers) || layers < 0) {
-    throw new RangeError(`${where}: layers must be an integer >= 0, got ${String(layers)}`);
-  }
-  if (typeof useBn !== "boolean") {
-    throw new TypeError(`${where}: batchNorm must be a boolean, got ${String(useBn)}`);
-  }
-  checkSeed(seed, where);
-  checkName(name, where);
+  checkInteger(fn, "inputDim", inputDim, { min: 1 });
+  checkInteger(fn, "hiddenDim", hiddenDim, { min: 1 });
+  checkInteger(fn, "outputDim", outputDim, { min: 1 });
+  checkInteger(fn, "layers", layers, { min: 0 });
+  checkBoolean(fn, "batchNorm", useBn);
+  checkSeed(fn, seed);
+  checkModelName(fn, name);
 
   const input = tf.input({ shape: [inputDim], name: "input" });
   let x = input;
@@ -113,8 +123,8 @@ export function projectionHead(options: ProjectionHeadOptions): tf.LayersModel {
       }),
       x,
     );
-    if (useBn) x = batchNorm(x, `${p}_bn`, !last);
-    if (!last) x = relu(x, `${p}_relu`);
+    if (useBn) x = applyBatchNorm(x, `${p}_bn`, { center: !last });
+    if (!last) x = applyRelu(x, `${p}_relu`);
   }
   return tf.model({ inputs: input, outputs: x, name });
 }

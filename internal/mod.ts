@@ -25,3 +25,6 @@ export * from "./random.ts";
 export * from "./validate.ts";
 export * from "./layer_seed.ts";
 export * from "./tensor_records.ts";
+export * from "./batch_norm_training.ts";
+export * from "./batch_normalization.ts";
+export * from "./layers.ts";

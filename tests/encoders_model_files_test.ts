@@ -2,8 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { resNet, smallConvNet } from "../encoders/mod.ts";
-import { loadModel, saveModel } from "../encoders/model_files.ts";
+import { resNet, smallConvNet } from "@selfsup/encoders";
+import { loadModel, saveModel } from "@selfsup/encoders/model_files";
 
 tf.enableProdMode();
 

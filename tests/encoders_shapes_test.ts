@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { representationDim, resNet, smallConvNet } from "../encoders/mod.ts";
+import { representationDim, resNet, smallConvNet } from "@selfsup/encoders";
 
 tf.enableProdMode();
 

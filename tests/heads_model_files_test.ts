@@ -3,13 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { loadModel, saveModel } from "../encoders/model_files.ts";
-import {
-  byolPredictor,
-  headUpTo,
-  linearClassifier,
-  projectionHead,
-} from "../heads/mod.ts";
+import { loadModel, saveModel } from "@selfsup/encoders/model_files";
+import { byolPredictor, headUpTo, linearClassifier, projectionHead } from "@selfsup/heads";
 
 tf.enableProdMode();
 

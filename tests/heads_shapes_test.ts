@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { headUpTo, projectionHead } from "../heads/mod.ts";
+import { headUpTo, projectionHead } from "@selfsup/heads";
 
 tf.enableProdMode();
 

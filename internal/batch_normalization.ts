@@ -1,13 +1,10 @@
-/**
- * A drop-in `tf.layers.batchNormalization` that trains through the fused
- * {@linkcode batchNormTraining} op.
- *
- * @module
- */
+// A drop-in `tf.layers.batchNormalization` that trains through the fused `batchNormTraining`
+// op. Both model packages build their batch norms from it; `@selfsup/encoders` re-exports it
+// for users' own models.
 import * as tf from "@tensorflow/tfjs";
 import { batchNormTraining, hasBatchNormTrainingKernel } from "./batch_norm_training.ts";
 
-/** The configuration `tf.layers.batchNormalization` takes. */
+/** The configuration `tf.layers.batchNormalization` takes (and {@linkcode batchNormalization}). */
 export type BatchNormalizationArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 
 /** The fields of tfjs's BatchNormalization layer the fused training path reads. */
@@ -80,13 +77,17 @@ class FusedTrainingBatchNormalization extends stockBatchNormalizationClass() {
  *
  * @param args The options of `tf.layers.batchNormalization`.
  * @returns The layer.
+ *
  * @example Train-mode normalisation of a batch
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { batchNormalization } from "./batch_normalization.ts";
+ * import { batchNormalization } from "@selfsup/internal";
+ * import assert from "node:assert/strict";
+ *
  * const layer = batchNormalization({ epsilon: 0 });
  * const y = layer.apply(tf.tensor2d([[1, 10], [3, 30]]), { training: true }) as tf.Tensor;
- * console.log(y.arraySync()); // [[-1, -1], [1, 1]]
+ * assert.deepEqual(y.arraySync(), [[-1, -1], [1, 1]]);
+ * assert.equal(layer.getClassName(), "BatchNormalization");
  * ```
  */
 export function batchNormalization(args: BatchNormalizationArgs = {}): tf.layers.Layer {

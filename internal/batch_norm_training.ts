@@ -1,19 +1,26 @@
-/**
- * Batch normalisation with batch statistics as one op, so a backend can run it as one fused
- * kernel per direction instead of the chain of broadcasts `tf.moments` + `tf.batchNorm`
- * records (about a dozen full-size passes per layer and step on a CPU).
- *
- * Backends opt in by registering two kernels under the names below; `@selfsup/backends`
- * does for its `blas` backend. Everywhere else the op is `tf.moments` + `tf.batchNorm`.
- *
- * @module
- */
+// Batch normalisation with batch statistics as one op, so a backend can run it as one fused
+// kernel per direction instead of the chain of broadcasts `tf.moments` + `tf.batchNorm`
+// records (about a dozen full-size passes per layer and step on a CPU).
+//
+// Backends opt in by registering two kernels under the names below; `@selfsup/backends` does
+// for its `blas` backend. Everywhere else the op is `tf.moments` + `tf.batchNorm`. Users reach
+// all of this through `@selfsup/encoders`, which re-exports it.
 import * as tf from "@tensorflow/tfjs";
+import { checkNumber, checkTensor, rangeError, typeError } from "./validate.ts";
 
 /**
  * Name of the forward kernel. Inputs `{ x, gamma, beta }` (float32; `x` with channels last,
  * `gamma` and `beta` of shape `[C]`), attribute `{ epsilon }`; outputs `[y, mean, variance]`
  * with `mean` and the biased `variance` of shape `[C]` taken over every axis but the last.
+ *
+ * @example tfjs's own backends do not register it
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCH_NORM_TRAINING_KERNEL } from "@selfsup/internal";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tf.getKernel(BATCH_NORM_TRAINING_KERNEL, "cpu"), undefined);
+ * ```
  */
 export const BATCH_NORM_TRAINING_KERNEL = "SelfsupBatchNormTraining";
 
@@ -21,6 +28,14 @@ export const BATCH_NORM_TRAINING_KERNEL = "SelfsupBatchNormTraining";
  * Name of the gradient kernel. Inputs `{ dy, x, gamma, mean, variance, dmean, dvariance }`
  * (the forward inputs and outputs and the gradients of all three outputs), attribute
  * `{ epsilon }`; outputs `[dx, dgamma, dbeta]`.
+ *
+ * @example
+ * ```ts
+ * import { BATCH_NORM_TRAINING_GRAD_KERNEL } from "@selfsup/internal";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(BATCH_NORM_TRAINING_GRAD_KERNEL, "SelfsupBatchNormTrainingGrad");
+ * ```
  */
 export const BATCH_NORM_TRAINING_GRAD_KERNEL = "SelfsupBatchNormTrainingGrad";
 
@@ -58,7 +73,19 @@ const gradientConfig: tf.GradConfig = {
   },
 };
 
-/** True when the active backend has its own fused batch-norm training kernel. */
+/**
+ * True when the active backend has its own fused batch-norm training kernel.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { hasBatchNormTrainingKernel } from "@selfsup/internal";
+ * import assert from "node:assert/strict";
+ *
+ * await tf.setBackend("cpu");
+ * assert.equal(hasBatchNormTrainingKernel(), false); // tfjs's own backends have none
+ * ```
+ */
 export function hasBatchNormTrainingKernel(): boolean {
   return tf.getKernel(BATCH_NORM_TRAINING_KERNEL, tf.getBackend()) !== undefined;
 }
@@ -70,22 +97,29 @@ export function hasBatchNormTrainingKernel(): boolean {
  * On a backend that registers {@linkcode BATCH_NORM_TRAINING_KERNEL} (and its gradient kernel)
  * it is one kernel forward and one backward; elsewhere it is `tf.moments` + `tf.batchNorm`.
  * Both give the same values to float32 rounding, and gradients flow to x, gamma and beta (and
- * through mean and variance, when those are used).
+ * through mean and variance, when those are used). The caller disposes the three results.
  *
- * @param x Input with channels last, rank >= 2, float32.
+ * @param x Input with channels last, `[..., C]`, rank >= 2, float32.
  * @param gamma Per-channel scale `[C]`.
  * @param beta Per-channel offset `[C]`.
  * @param epsilon Added to the variance before the square root, >= 0.
  * @returns The normalised tensor and the batch mean and variance.
- * @throws {RangeError} When x has rank < 2, gamma or beta is not `[C]`, or epsilon < 0.
+ * @throws {TypeError} When x, gamma or beta is not a tensor, x has rank < 2, gamma or beta
+ *   rank other than 1, or epsilon is not a number.
+ * @throws {RangeError} When gamma or beta does not have C entries, or epsilon is not a finite
+ *   number >= 0.
+ *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { batchNormTraining } from "./batch_norm_training.ts";
+ * import { batchNormTraining } from "@selfsup/internal";
+ * import assert from "node:assert/strict";
+ *
  * const x = tf.tensor2d([[1, 10], [3, 30]]);
  * const { y, mean, variance } = batchNormTraining(x, tf.ones([2]), tf.zeros([2]), 0);
- * console.log(y.arraySync(), mean.arraySync(), variance.arraySync());
- * // [[-1, -1], [1, 1]] [2, 20] [1, 100]
+ * assert.deepEqual(y.arraySync(), [[-1, -1], [1, 1]]);
+ * assert.deepEqual(mean.arraySync(), [2, 20]);
+ * assert.deepEqual(variance.arraySync(), [1, 100]);
  * ```
  */
 export function batchNormTraining(
@@ -94,14 +128,17 @@ export function batchNormTraining(
   beta: tf.Tensor,
   epsilon: number,
 ): BatchNormTrainingResult {
+  const fn = "batchNormTraining";
+  checkTensor(fn, "x", x);
+  if (x.rank < 2) throw typeError(fn, "x", "a tensor of rank >= 2 [..., C]", x);
   const channels = x.shape[x.rank - 1];
-  if (x.rank < 2) throw new RangeError(`x must have rank >= 2, got shape [${x.shape}]`);
   for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-    if (t.rank !== 1 || t.shape[0] !== channels) {
-      throw new RangeError(`${name} must have shape [${channels}], got [${t.shape}]`);
+    checkTensor(fn, name, t, { rank: 1, layout: "[C]" });
+    if (t.shape[0] !== channels) {
+      throw rangeError(fn, name, `of shape [${channels}] (C of x [${x.shape}])`, t);
     }
   }
-  if (!(epsilon >= 0)) throw new RangeError(`epsilon must be >= 0, got ${epsilon}`);
+  checkNumber(fn, "epsilon", epsilon, { min: 0 });
   if (hasBatchNormTrainingKernel() && x.dtype === "float32") {
     if (tf.getGradient(BATCH_NORM_TRAINING_KERNEL) === undefined) {
       tf.registerGradient(gradientConfig);

@@ -1,0 +1,41 @@
+import * as tf from "@tensorflow/tfjs";
+import { applyTo, layerSeed } from "@selfsup/internal";
+
+/**
+ * A bias-free `size x size` convolution initialised as torchvision's ResNet
+ * (`kaiming_normal_(mode="fan_out", nonlinearity="relu")`: an untruncated normal with
+ * standard deviation sqrt(2 / (size * size * filters))).
+ *
+ * Strided convolutions are padded explicitly by (size - 1) / 2 on every side, as torchvision
+ * does, instead of with "same", which pads TensorFlow-style (more at the bottom/right) and so
+ * would give different outputs from the same weights.
+ */
+export function conv(
+  x: tf.SymbolicTensor,
+  options: { name: string; filters: number; size: number; stride: number; seed: number },
+): tf.SymbolicTensor {
+  const { name, filters, size, stride, seed } = options;
+  const pad = (size - 1) / 2;
+  if (stride > 1 && pad > 0) {
+    x = applyTo(
+      tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}_pad` }),
+      x,
+    );
+  }
+  return applyTo(
+    tf.layers.conv2d({
+      name,
+      filters,
+      kernelSize: size,
+      strides: stride,
+      padding: stride > 1 ? "valid" : "same",
+      useBias: false,
+      kernelInitializer: tf.initializers.randomNormal({
+        mean: 0,
+        stddev: Math.sqrt(2 / (size * size * filters)),
+        seed: layerSeed(seed, name),
+      }),
+    }),
+    x,
+  );
+}
