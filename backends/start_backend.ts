@@ -65,8 +65,9 @@ const NAMES: readonly string[] = ["auto", ...AUTO_ORDER];
  * `"auto"` tries, in order: `tensorflow` (tfjs-node-gpu / tfjs-node, only when installed in
  * `node_modules`), `webgpu` (only on a hardware adapter), `blas` (a system BLAS through FFI),
  * `wasm` (no system library at all) and `cpu`. Each is registered, made active and checked
- * with {@linkcode verifyBackend} (a small convolution, its filter gradient and a matrix
- * product against known values); the first that passes is kept. Any name can also be forced.
+ * with {@linkcode verifyBackend} (a small convolution, its filter gradient, a matrix product
+ * and a training batch norm against float64 references); the first that passes is kept. Any
+ * name can also be forced.
  *
  * What it changes in the process, besides registering backends and making one active:
  * - tfjs's gradients only with `fastGradients: true` (see {@linkcode StartBackendOptions});

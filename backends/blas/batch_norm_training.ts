@@ -46,14 +46,15 @@ export function batchNormTraining(args: BlasKernelArgs): tf.TensorInfo[] {
   const epsilon = attrs.epsilon as number;
   const channels = gamma.length;
   const n = x.length / channels;
-  const dnnl = backend.activeOneDnn;
-  if (dnnl !== undefined && n > 0) {
+  // Undefined when oneDNN is not in use or could not plan the shape (said once).
+  const plan = n > 0 ? backend.activeOneDnn?.batchNorm(n, channels, epsilon) : undefined;
+  if (plan !== undefined) {
     const [y, mean, variance] = [
       backend.alloc(x.length),
       new Float32Array(channels),
       new Float32Array(channels),
     ];
-    dnnl.batchNorm(n, channels, epsilon).forward(x, gamma, beta, y, mean, variance);
+    plan.forward(x, gamma, beta, y, mean, variance);
     return [
       backend.output(y, inputs.x!.shape.slice()),
       backend.output(mean, [channels]),
@@ -125,18 +126,18 @@ export function batchNormTrainingGrad(args: BlasKernelArgs): tf.TensorInfo[] {
   const epsilon = attrs.epsilon as number;
   const channels = gamma!.length;
   const n = x!.length / channels;
-  const dnnl = backend.activeOneDnn;
   // oneDNN's backward has no terms for gradients flowing into the mean and variance outputs;
   // in a batch-norm layer they only feed the moving averages, so those gradients are zero.
-  if (
-    dnnl !== undefined && n > 0 && dmean!.every((v) => v === 0) && dvariance!.every((v) => v === 0)
-  ) {
+  const plan = n > 0 && dmean!.every((v) => v === 0) && dvariance!.every((v) => v === 0)
+    ? backend.activeOneDnn?.batchNorm(n, channels, epsilon)
+    : undefined;
+  if (plan !== undefined) {
     const [dx, dgamma, dbeta] = [
       backend.alloc(x!.length),
       new Float32Array(channels),
       new Float32Array(channels),
     ];
-    dnnl.batchNorm(n, channels, epsilon).backward(
+    plan.backward(
       x!,
       dy!,
       gamma!,

@@ -247,7 +247,10 @@ export function add(args: BlasKernelArgs): tf.TensorInfo {
     return addInJs(args);
   }
   const out = backend.alloc(size);
-  dnnl.add(backend.f32(a), backend.f32(b), out);
+  if (!dnnl.add(backend.f32(a), backend.f32(b), out)) {
+    backend.release(out); // oneDNN could not plan it (said once): JavaScript it is
+    return addInJs(args);
+  }
   return backend.output(out, a.shape.slice());
 }
 /** The `Sub` kernel. */
@@ -370,7 +373,10 @@ export function relu(args: BlasKernelArgs): tf.TensorInfo {
   const xv = backend.f32(x);
   if (Number.isNaN(backend.blas.sasum(xv))) return reluInJs(args);
   const out = backend.alloc(xv.length);
-  dnnl.relu(xv, out);
+  if (!dnnl.relu(xv, out)) {
+    backend.release(out); // oneDNN could not plan it (said once): JavaScript it is
+    return reluInJs(args);
+  }
   return backend.output(out, x.shape.slice());
 }
 /** The `Step` kernel (the relu gradient's mask). */
@@ -405,10 +411,10 @@ export function reluGrad(args: BlasKernelArgs): tf.TensorInfo {
   const xv = backend.f32(x);
   const out = backend.alloc(xv.length);
   const dnnl = backend.activeOneDnn;
-  if (dnnl !== undefined && xv.length >= ONEDNN_MIN_SIZE) {
-    // Differs only where x is NaN (dy instead of NaN); the forward relu, which stays in
-    // JavaScript, has already put that NaN into the output and so into the loss.
-    dnnl.reluBackward(xv, dyv, out);
+  // oneDNN differs only where x is NaN (dy instead of NaN); the forward relu, which stays in
+  // JavaScript, has already put that NaN into the output and so into the loss. When it could
+  // not plan the size (said once), the loop below runs.
+  if (dnnl !== undefined && xv.length >= ONEDNN_MIN_SIZE && dnnl.reluBackward(xv, dyv, out)) {
     return backend.output(out, x.shape.slice());
   }
   const xi = new Int32Array(xv.buffer, xv.byteOffset, xv.length);

@@ -12,7 +12,10 @@
  * @module
  */
 
+import { rangeError } from "@selfsup/internal";
 import { candidatesFrom, openFirst } from "./_dlopen.ts";
+import { checkDimension, checkFloats } from "./_check_buffers.ts";
+import { type Own, PlanCache } from "./_plan_cache.ts";
 
 // Values from oneDNN 2.x's dnnl_types.h.
 const F32 = 3;
@@ -125,6 +128,7 @@ const SYMBOLS = {
   dnnl_memory_create: { parameters: ["buffer", "usize", "usize", "usize"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["usize"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["usize", "buffer"], result: "i32" },
+  dnnl_version: { parameters: [], result: "pointer" },
 } as const;
 
 type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -146,7 +150,11 @@ export interface OneDnnConvGeometry {
   left: number;
 }
 
-/** One geometry's three convolutions; arrays are NHWC / HWIO float32, written in full. */
+/**
+ * One geometry's three convolutions; arrays are NHWC / HWIO float32, written in full, and
+ * checked to hold the geometry's sizes (a `RangeError` otherwise). A plan must not be used once
+ * its cache has freed it (it throws then).
+ */
 export interface OneDnnConvolution {
   /** y = conv(x, w). */
   forward(x: Float32Array, w: Float32Array, y: Float32Array): void;
@@ -183,26 +191,49 @@ export interface OneDnnBatchNorm {
   ): void;
 }
 
-/** An opened oneDNN. */
+/** How many plans an opened oneDNN holds, and how many shapes it could not plan. */
+export interface OneDnnPlanCounts {
+  convolution: number;
+  batchNorm: number;
+  /** Adds, relu and relu gradients. */
+  flat: number;
+  /** Shapes oneDNN failed to plan (their kernels run the blas backend's own code). */
+  failures: number;
+}
+
+/**
+ * An opened oneDNN. Plans (descriptors, primitives, memories) are made once per shape and kept,
+ * at most `maxPlans` of each kind (the least recently used are freed). A shape oneDNN cannot
+ * plan is remembered, said once per library (a warning), and reported as undefined or false so
+ * that the caller runs its own kernel. Every call checks its arrays against the shape before
+ * the native call (a `RangeError` otherwise).
+ */
 export interface OneDnn {
-  /** out = a + b elementwise over `length` floats (exactly rounded, as in JavaScript). */
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = a + b elementwise over `out.length` floats (exactly rounded, as in JavaScript). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): boolean;
   /** y = max(x, 0), except that NaN becomes 0 (callers must keep NaN inputs away). */
-  relu(x: Float32Array, y: Float32Array): void;
+  relu(x: Float32Array, y: Float32Array): boolean;
   /**
    * The relu gradient: dx = dy where x > 0, dy * 0 where x <= 0, and (unlike tfjs's
    * `dy * step(x)`, which gives NaN) dy where x is NaN.
    */
-  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): boolean;
   /** The library file that was opened. */
   path: string;
+  /** Its version, "major.minor.patch" (2.3 or newer, 2.x). */
+  version: string;
   /**
    * The plan for a geometry (made on first use, then cached), or undefined when oneDNN cannot
-   * take it (padding that would be negative on the bottom or right).
+   * take it (padding that would be negative on the bottom or right, or a failed plan).
    */
   convolution(g: OneDnnConvGeometry): OneDnnConvolution | undefined;
-  /** The batch-norm plan for `rows` x `channels` data and `epsilon` (made once, cached). */
-  batchNorm(rows: number, channels: number, epsilon: number): OneDnnBatchNorm;
+  /**
+   * The batch-norm plan for `rows` x `channels` data and `epsilon` (made once, cached), or
+   * undefined when oneDNN could not plan it.
+   */
+  batchNorm(rows: number, channels: number, epsilon: number): OneDnnBatchNorm | undefined;
+  /** How many plans are held, and how many shapes failed. */
+  plans(): OneDnnPlanCounts;
   /** Frees every plan, the stream and the engine and closes the library. */
   close(): void;
 }
@@ -220,24 +251,47 @@ export function defaultOneDnnCandidates(os: string = Deno.build.os): string[] {
   return ["libdnnl.so.2"];
 }
 
+/** Options for {@linkcode openOneDnn}. */
+export interface OpenOneDnnOptions {
+  /** A library path or file name instead of the platform's usual names. */
+  libraryPath?: string;
+  /** Most plans of each kind kept (default {@linkcode DEFAULT_MAX_PLANS}). */
+  maxPlans?: number;
+}
+
 /**
  * Opens oneDNN 2.x through Deno FFI.
  *
  * Tries `options.libraryPath`, else the library named by the environment variable
  * `SELFSUP_ONEDNN_LIBRARY` (read with `--allow-env`), else the platform's usual names.
  *
- * @param options A library path or file name instead of the platform's usual names.
+ * The library's `dnnl_version()` is read first: only 2.x from 2.3 on is accepted (see
+ * {@linkcode checkOneDnnVersion}).
+ *
+ * @param options A library path instead of the usual names, and how many plans to keep.
  * @returns The opened library.
- * @throws {Error} Without FFI permission, or when no candidate library opens (the message says
- *   what to install).
- * @example
- * ```ts ignore
- * import { openOneDnn } from "./onednn.ts";
- * const dnnl = openOneDnn(); // needs libdnnl2 (Debian/Ubuntu)
- * dnnl.close();
+ * @throws {Error} Without FFI permission, when no candidate library opens (the message says
+ *   what to install), or when its version is not one these bindings drive.
+ * @example Where libdnnl2 is installed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openOneDnn } from "./onednn.ts"; // internal: the blas backend's own binding
+ *
+ * let dnnl;
+ * try {
+ *   dnnl = openOneDnn();
+ * } catch (error) {
+ *   assert.match((error as Error).message, /oneDNN/); // not installed, or not 2.x
+ * }
+ * if (dnnl !== undefined) {
+ *   const out = new Float32Array(2);
+ *   assert.equal(dnnl.add(new Float32Array([1, 2]), new Float32Array([3, 4]), out), true);
+ *   assert.deepEqual(out, new Float32Array([4, 6]));
+ *   dnnl.close();
+ * }
  * ```
  */
-export function openOneDnn(options: { libraryPath?: string } = {}): OneDnn {
+export function openOneDnn(options: OpenOneDnnOptions = {}): OneDnn {
   const candidates = candidatesFrom(
     options.libraryPath,
     ONEDNN_LIBRARY_VARIABLE,
@@ -250,13 +304,14 @@ export function openOneDnn(options: { libraryPath?: string } = {}): OneDnn {
     "install it (Debian/Ubuntu: `apt-get install libdnnl2`), pass its path or set " +
       ONEDNN_LIBRARY_VARIABLE,
   );
-  return openedOneDnn(path, lib);
-}
-
-/** The plan under `key`, made by `make` on first use. */
-function cached<K, P>(plans: Map<K, P>, key: K, make: () => P): P {
-  if (!plans.has(key)) plans.set(key, make());
-  return plans.get(key)!;
+  const version = readVersion(lib.symbols);
+  try {
+    checkOneDnnVersion(version, path);
+  } catch (error) {
+    lib.close();
+    throw error;
+  }
+  return openedOneDnn(path, lib, version, options.maxPlans ?? DEFAULT_MAX_PLANS);
 }
 
 function check(name: string, status: number): void {
@@ -268,7 +323,58 @@ function addressOf(buffer: ArrayBufferView): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer as BufferSource)));
 }
 
-function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): OneDnn {
+/** A oneDNN release: major, minor, patch. */
+export interface OneDnnVersion {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/**
+ * Checks that these bindings can drive oneDNN `version`, and throws saying why not.
+ *
+ * They use oneDNN 2.x's C API, its enum values and structure sizes: 3.x removed the
+ * `*_desc_init` functions (its library is `libdnnl.so.3`, so it is not even found by name), and
+ * the separate batch-norm scale and shift flags appeared in 2.3. oneDNN keeps its ABI within a
+ * major version, so 2.3 and every later 2.x are accepted; the tests ran on 2.6 (Debian 12's
+ * `libdnnl2`).
+ *
+ * @throws {Error} Naming the version found and the ones accepted.
+ */
+export function checkOneDnnVersion(version: OneDnnVersion, path: string): void {
+  const { major, minor, patch } = version;
+  if (major !== 2 || minor < 3) {
+    throw new Error(
+      `oneDNN ${major}.${minor}.${patch} (${path}) is not supported: the blas backend's ` +
+        "bindings use the 2.x C API from 2.3 on (tested with 2.6); install libdnnl2 " +
+        "(Debian/Ubuntu) or pass the path of a 2.x library",
+    );
+  }
+}
+
+function readVersion(s: Symbols): OneDnnVersion {
+  const pointer = s.dnnl_version();
+  if (pointer === null) return { major: 0, minor: 0, patch: 0 };
+  // dnnl_version_t starts with three ints: major, minor, patch.
+  const view = new Deno.UnsafePointerView(pointer);
+  return { major: view.getInt32(0), minor: view.getInt32(4), patch: view.getInt32(8) };
+}
+
+/** Most plans of each kind (convolutions, batch norms, flat elementwise) kept by default. */
+export const DEFAULT_MAX_PLANS = 128;
+
+/** A plan's native objects and the descriptor buffers they point into. */
+interface Scope {
+  own: Own;
+  keep: ArrayBufferView[];
+}
+
+function openedOneDnn(
+  path: string,
+  lib: Deno.DynamicLibrary<typeof SYMBOLS>,
+  version: OneDnnVersion,
+  maxPlans: number,
+): OneDnn {
   const s: Symbols = lib.symbols;
   const out = new BigUint64Array(1);
   /** Calls a creator that writes one handle through its first argument; returns the handle. */
@@ -281,12 +387,37 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     "stream_create",
     s.dnnl_stream_create(out, engine, STREAM_DEFAULT_FLAGS),
   );
-  const plans = new Map<string, OneDnnConvolution | undefined>();
-  const owned: { kind: "memory" | "primitive" | "pd"; handle: bigint }[] = [];
-  // Descriptor buffers must outlive the plans that point into them.
-  const keep: ArrayBufferView[] = [];
+  let warned = false;
+  /** Says once per library that oneDNN could not plan something, and what runs it instead. */
+  const onFailure = (key: string, error: unknown) => {
+    if (warned) return;
+    warned = true;
+    console.warn(
+      `oneDNN (${path}) could not plan ${key}: ${
+        error instanceof Error ? error.message : String(error)
+      }; the blas backend runs it on its own kernels instead (said once; other shapes may ` +
+        "fall back too)",
+    );
+  };
+  const convolutionPlans = new PlanCache<OneDnnConvolution>(maxPlans, onFailure);
+  const batchNormPlans = new PlanCache<OneDnnBatchNorm>(maxPlans, onFailure);
+  const flatPlans = new PlanCache<(...arrays: Float32Array[]) => void>(maxPlans, onFailure);
 
-  const memoryDesc = (dims: number[], tag: number): bigint => {
+  /** Registers the scope's descriptor buffers to be kept as long as its plan. */
+  const scopeOf = (own: Own): Scope => {
+    const keep: ArrayBufferView[] = [];
+    own(() => void keep.splice(0));
+    return { own, keep };
+  };
+  /** A release flag for a plan: its functions throw once the cache has freed it. */
+  const liveness = (own: Own, what: string): () => void => {
+    let released = false;
+    own(() => void (released = true));
+    return () => {
+      if (released) throw new Error(`oneDNN ${what} plan used after it was freed`);
+    };
+  };
+  const memoryDesc = (scope: Scope, dims: number[], tag: number): bigint => {
     const md = new Uint8Array(MEMORY_DESC_BYTES);
     check(
       "memory_desc_init_by_tag",
@@ -298,7 +429,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         tag,
       ),
     );
-    keep.push(md);
+    scope.keep.push(md);
     return addressOf(md);
   };
   /**
@@ -307,28 +438,29 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
    * operation needs (0n for none).
    */
   const primitiveDesc = (
+    scope: Scope,
     name: string,
     describe: (opDesc: Uint8Array) => number,
     hint = 0n,
   ): bigint => {
     const opDesc = new Uint8Array(OP_DESC_BYTES);
-    keep.push(opDesc);
+    scope.keep.push(opDesc);
     check(name, describe(opDesc));
     const pd = create(
       "primitive_desc_create",
       s.dnnl_primitive_desc_create(out, opDesc, 0n, engine, hint),
     );
-    owned.push({ kind: "pd", handle: pd });
+    scope.own(() => s.dnnl_primitive_desc_destroy(pd));
     return pd;
   };
-  const primitive = (pd: bigint): bigint => {
+  const primitive = (scope: Scope, pd: bigint): bigint => {
     const p = create("primitive_create", s.dnnl_primitive_create(out, pd));
-    owned.push({ kind: "primitive", handle: p });
+    scope.own(() => s.dnnl_primitive_destroy(p));
     return p;
   };
-  const memory = (md: bigint, handle: bigint): bigint => {
+  const memory = (scope: Scope, md: bigint, handle: bigint): bigint => {
     const m = create("memory_create", s.dnnl_memory_create(out, md, engine, handle));
-    owned.push({ kind: "memory", handle: m });
+    scope.own(() => s.dnnl_memory_destroy(m));
     return m;
   };
   const execute = (p: bigint, args: [number, bigint][]): void => {
@@ -344,36 +476,48 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     check("memory_set_data_handle", s.dnnl_memory_set_data_handle(m, values));
   };
   /** A filter in oneDNN's chosen layout, with the reorder that fills it (or empties it). */
-  const internalFilter = (chosen: bigint, user: bigint, userMemory: bigint, toUser: boolean) => {
+  const internalFilter = (
+    scope: Scope,
+    chosen: bigint,
+    user: bigint,
+    userMemory: bigint,
+    toUser: boolean,
+  ) => {
     if (s.dnnl_memory_desc_equal(chosen, user) !== 0) return undefined;
-    const mem = memory(chosen, ALLOCATE);
+    const mem = memory(scope, chosen, ALLOCATE);
     const [from, to] = toUser ? [chosen, user] : [user, chosen];
     const pd = create(
       "reorder_primitive_desc_create",
       s.dnnl_reorder_primitive_desc_create(out, from, engine, to, engine, 0n),
     );
-    owned.push({ kind: "pd", handle: pd });
-    const reorder = primitive(pd);
+    scope.own(() => s.dnnl_primitive_desc_destroy(pd));
+    const reorder = primitive(scope, pd);
     const args: [number, bigint][] = toUser
       ? [[ARG_SRC, mem], [ARG_DST, userMemory]]
       : [[ARG_SRC, userMemory], [ARG_DST, mem]];
     return { mem, run: () => execute(reorder, args) };
   };
 
-  const plan = (g: OneDnnConvGeometry): OneDnnConvolution | undefined => {
+  const convolutionPlan = (own: Own, g: OneDnnConvGeometry): OneDnnConvolution => {
+    const scope = scopeOf(own);
+    const alive = liveness(own, "convolution");
     const bottom = (g.outH - 1) * g.sh + g.fh - g.inH - g.top;
     const right = (g.outW - 1) * g.sw + g.fw - g.inW - g.left;
-    if (g.top < 0 || g.left < 0 || bottom < 0 || right < 0) return undefined;
-    const src = memoryDesc([g.batch, g.inC, g.inH, g.inW], TAG_NHWC);
-    const dst = memoryDesc([g.batch, g.outC, g.outH, g.outW], TAG_NHWC);
+    const src = memoryDesc(scope, [g.batch, g.inC, g.inH, g.inW], TAG_NHWC);
+    const dst = memoryDesc(scope, [g.batch, g.outC, g.outH, g.outW], TAG_NHWC);
     const filterDims = [g.outC, g.inC, g.fh, g.fw];
-    const userFilter = memoryDesc(filterDims, TAG_HWIO);
-    const anyFilter = memoryDesc(filterDims, TAG_ANY);
-    const dims = (a: number, b: number) => new BigInt64Array([BigInt(a), BigInt(b)]);
+    const userFilter = memoryDesc(scope, filterDims, TAG_HWIO);
+    const anyFilter = memoryDesc(scope, filterDims, TAG_ANY);
+    const dims = (a: number, b: number) => {
+      const values = new BigInt64Array([BigInt(a), BigInt(b)]);
+      scope.keep.push(values);
+      return values;
+    };
     const strides = dims(g.sh, g.sw);
     const padL = dims(g.top, g.left);
     const padR = dims(bottom, right);
     const fwdPd = primitiveDesc(
+      scope,
       "convolution_forward_desc_init",
       (d) =>
         s.dnnl_convolution_forward_desc_init(
@@ -390,6 +534,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         ),
     );
     const dataPd = primitiveDesc(
+      scope,
       "convolution_backward_data_desc_init",
       (d) =>
         s.dnnl_convolution_backward_data_desc_init(
@@ -405,6 +550,7 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       fwdPd,
     );
     const weightsPd = primitiveDesc(
+      scope,
       "convolution_backward_weights_desc_init",
       (d) =>
         s.dnnl_convolution_backward_weights_desc_init(
@@ -437,32 +583,42 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         throw new Error("oneDNN chose a non-NHWC layout for an NHWC convolution");
       }
     }
-    const srcMem = memory(src, 0n);
-    const dstMem = memory(dst, 0n);
-    const filterMem = memory(userFilter, 0n);
-    const fwd = primitive(fwdPd);
-    const data = primitive(dataPd);
-    const weights = primitive(weightsPd);
+    const srcMem = memory(scope, src, 0n);
+    const dstMem = memory(scope, dst, 0n);
+    const filterMem = memory(scope, userFilter, 0n);
+    const fwd = primitive(scope, fwdPd);
+    const data = primitive(scope, dataPd);
+    const weights = primitive(scope, weightsPd);
     const fwdFilter = internalFilter(
+      scope,
       s.dnnl_primitive_desc_query_md(fwdPd, QUERY_WEIGHTS_MD, 0) as bigint,
       userFilter,
       filterMem,
       false,
     );
     const dataFilter = internalFilter(
+      scope,
       s.dnnl_primitive_desc_query_md(dataPd, QUERY_WEIGHTS_MD, 0) as bigint,
       userFilter,
       filterMem,
       false,
     );
     const gradFilter = internalFilter(
+      scope,
       s.dnnl_primitive_desc_query_md(weightsPd, QUERY_DIFF_WEIGHTS_MD, 0) as bigint,
       userFilter,
       filterMem,
       true,
     );
+    const xSize = g.batch * g.inH * g.inW * g.inC;
+    const ySize = g.batch * g.outH * g.outW * g.outC;
+    const wSize = g.fh * g.fw * g.inC * g.outC;
     return {
       forward(x, w, y) {
+        alive();
+        checkFloats("OneDnnConvolution.forward", "x", x, xSize);
+        checkFloats("OneDnnConvolution.forward", "w", w, wSize);
+        checkFloats("OneDnnConvolution.forward", "y", y, ySize);
         setHandle(srcMem, x);
         setHandle(filterMem, w);
         setHandle(dstMem, y);
@@ -474,6 +630,10 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         wait();
       },
       backwardData(dy, w, dx) {
+        alive();
+        checkFloats("OneDnnConvolution.backwardData", "dy", dy, ySize);
+        checkFloats("OneDnnConvolution.backwardData", "w", w, wSize);
+        checkFloats("OneDnnConvolution.backwardData", "dx", dx, xSize);
         setHandle(dstMem, dy);
         setHandle(filterMem, w);
         setHandle(srcMem, dx);
@@ -485,6 +645,10 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         wait();
       },
       backwardWeights(x, dy, dw) {
+        alive();
+        checkFloats("OneDnnConvolution.backwardWeights", "x", x, xSize);
+        checkFloats("OneDnnConvolution.backwardWeights", "dy", dy, ySize);
+        checkFloats("OneDnnConvolution.backwardWeights", "dw", dw, wSize);
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
         setHandle(filterMem, dw);
@@ -498,37 +662,54 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
     };
   };
 
-  const batchNormPlan = (rows: number, channels: number, epsilon: number): OneDnnBatchNorm => {
+  const batchNormPlan = (
+    own: Own,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): OneDnnBatchNorm => {
+    const scope = scopeOf(own);
+    const alive = liveness(own, "batch-norm");
     // As NHWC [rows, C, 1, 1]: oneDNN has jit kernels for that layout, only a slow generic
     // one for plain 2-D "nc" data.
-    const data = memoryDesc([rows, channels, 1, 1], TAG_NHWC);
-    const perChannel = memoryDesc([channels], TAG_A);
+    const data = memoryDesc(scope, [rows, channels, 1, 1], TAG_NHWC);
+    const perChannel = memoryDesc(scope, [channels], TAG_A);
     const flags = USE_SCALE | USE_SHIFT;
     const fwdPd = primitiveDesc(
+      scope,
       "batch_normalization_forward_desc_init",
       (d) =>
         s.dnnl_batch_normalization_forward_desc_init(d, FORWARD_TRAINING, data, epsilon, flags),
     );
     const bwdPd = primitiveDesc(
+      scope,
       "batch_normalization_backward_desc_init",
       (d) => s.dnnl_batch_normalization_backward_desc_init(d, BACKWARD, data, data, epsilon, flags),
       fwdPd,
     );
-    const fwd = primitive(fwdPd);
-    const bwd = primitive(bwdPd);
-    const [x, y, dy, dx] = [0, 1, 2, 3].map(() => memory(data, 0n));
+    const fwd = primitive(scope, fwdPd);
+    const bwd = primitive(scope, bwdPd);
+    const [x, y, dy, dx] = [0, 1, 2, 3].map(() => memory(scope, data, 0n));
     const [mean, variance, scale, shift, dscale, dshift] = [0, 1, 2, 3, 4, 5].map(() =>
-      memory(perChannel, 0n)
+      memory(scope, perChannel, 0n)
     );
-    const bind = (pairs: [bigint, Float32Array][]) => {
-      for (const [m, values] of pairs) setHandle(m, values);
+    const size = rows * channels;
+    /** Checks each array's size (`c`: per channel), then binds it to its memory. */
+    const bind = (fn: string, pairs: [string, bigint, Float32Array, boolean][]) => {
+      for (const [name, , values, c] of pairs) checkFloats(fn, name, values, c ? channels : size);
+      for (const [, m, values] of pairs) setHandle(m, values);
     };
     return {
       forward(xv, gamma, beta, yv, meanv, variancev) {
-        bind([[x!, xv], [scale!, gamma], [shift!, beta], [y!, yv], [mean!, meanv], [
-          variance!,
-          variancev,
-        ]]);
+        alive();
+        bind("OneDnnBatchNorm.forward", [
+          ["x", x!, xv, false],
+          ["gamma", scale!, gamma, true],
+          ["beta", shift!, beta, true],
+          ["y", y!, yv, false],
+          ["mean", mean!, meanv, true],
+          ["variance", variance!, variancev, true],
+        ]);
         execute(fwd, [
           [ARG_SRC, x!],
           [ARG_SCALE, scale!],
@@ -540,17 +721,18 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
         wait();
       },
       backward(xv, dyv, gamma, meanv, variancev, dxv, dgamma, dbeta) {
+        alive();
         // oneDNN asks for the shift too, though the gradients do not read it: gamma stands in.
-        bind([
-          [x!, xv],
-          [dy!, dyv],
-          [scale!, gamma],
-          [shift!, gamma],
-          [mean!, meanv],
-          [variance!, variancev],
-          [dx!, dxv],
-          [dscale!, dgamma],
-          [dshift!, dbeta],
+        bind("OneDnnBatchNorm.backward", [
+          ["x", x!, xv, false],
+          ["dy", dy!, dyv, false],
+          ["gamma", scale!, gamma, true],
+          ["gamma", shift!, gamma, true],
+          ["mean", mean!, meanv, true],
+          ["variance", variance!, variancev, true],
+          ["dx", dx!, dxv, false],
+          ["dgamma", dscale!, dgamma, true],
+          ["dbeta", dshift!, dbeta, true],
         ]);
         execute(bwd, [
           [ARG_SRC, x!],
@@ -567,79 +749,128 @@ function openedOneDnn(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): O
       },
     };
   };
-  const batchNormPlans = new Map<string, OneDnnBatchNorm>();
 
   /**
    * A primitive over flat float32 arrays of `length` elements (described as NHWC
-   * [length, 1, 1, 1]); the function it returns binds its arrays to `args`, in order, and runs it.
+   * [length, 1, 1, 1]); the function it returns binds its arrays to `args`, in order, and runs
+   * it (the caller has checked their sizes).
    */
   const flatPrimitive = (
+    own: Own,
     length: number,
-    makePd: (data: bigint) => bigint,
+    makePd: (scope: Scope, data: bigint) => bigint,
     args: number[],
   ): (...arrays: Float32Array[]) => void => {
-    const data = memoryDesc([length, 1, 1, 1], TAG_NHWC);
-    const p = primitive(makePd(data));
-    const memories = args.map(() => memory(data, 0n));
+    const scope = scopeOf(own);
+    const alive = liveness(own, "elementwise");
+    const data = memoryDesc(scope, [length, 1, 1, 1], TAG_NHWC);
+    const p = primitive(scope, makePd(scope, data));
+    const memories = args.map(() => memory(scope, data, 0n));
     return (...arrays) => {
+      alive();
       memories.forEach((m, i) => setHandle(m, arrays[i]!));
       execute(p, args.map((arg, i) => [arg, memories[i]!]));
       wait();
     };
   };
-  const flatPlans = new Map<string, (...arrays: Float32Array[]) => void>();
-  const addPd = (data: bigint) =>
+  const addPd = (scope: Scope, data: bigint) =>
     primitiveDesc(
+      scope,
       "binary_desc_init",
       (d) => s.dnnl_binary_desc_init(d, BINARY_ADD, data, data, data),
     );
-  const reluPd = (data: bigint, prop = FORWARD_INFERENCE) =>
+  const reluPd = (scope: Scope, data: bigint, prop = FORWARD_INFERENCE) =>
     primitiveDesc(
+      scope,
       "eltwise_forward_desc_init",
       (d) => s.dnnl_eltwise_forward_desc_init(d, prop, ELTWISE_RELU, data, 0, 0),
     );
-  const reluBackwardPd = (data: bigint) =>
+  const reluBackwardPd = (scope: Scope, data: bigint) =>
     primitiveDesc(
+      scope,
       "eltwise_backward_desc_init",
       (d) => s.dnnl_eltwise_backward_desc_init(d, ELTWISE_RELU, data, data, 0, 0),
       // The forward descriptor is only the backward one's required hint.
-      reluPd(data, FORWARD_TRAINING),
+      reluPd(scope, data, FORWARD_TRAINING),
     );
+  /**
+   * Runs the flat primitive `name` over `arrays` (each checked to hold `length` elements) from
+   * its plan; false when oneDNN could not plan it.
+   */
+  const flat = (
+    name: string,
+    makePd: (scope: Scope, data: bigint) => bigint,
+    args: number[],
+    length: number,
+    arrays: [string, Float32Array][],
+  ): boolean => {
+    checkDimension(`OneDnn.${name}`, "length", length);
+    for (const [argument, values] of arrays) {
+      checkFloats(`OneDnn.${name}`, argument, values, length);
+    }
+    const run = flatPlans.get(
+      `${name} of ${length} elements`,
+      (own) => flatPrimitive(own, length, makePd, args),
+    );
+    if (run === undefined) return false;
+    run(...arrays.map(([, values]) => values));
+    return true;
+  };
 
   return {
     path,
+    version: `${version.major}.${version.minor}.${version.patch}`,
     add(a, b, out) {
-      const plan = () => flatPrimitive(out.length, addPd, [ARG_SRC, ARG_SRC_1, ARG_DST]);
-      cached(flatPlans, `add ${out.length}`, plan)(a, b, out);
+      return flat("add", addPd, [ARG_SRC, ARG_SRC_1, ARG_DST], out.length, [
+        ["a", a],
+        ["b", b],
+        ["out", out],
+      ]);
     },
     relu(x, y) {
-      const plan = () => flatPrimitive(x.length, reluPd, [ARG_SRC, ARG_DST]);
-      cached(flatPlans, `relu ${x.length}`, plan)(x, y);
+      return flat("relu", reluPd, [ARG_SRC, ARG_DST], x.length, [["x", x], ["y", y]]);
     },
     reluBackward(x, dy, dx) {
       const args = [ARG_SRC, ARG_DIFF_DST, ARG_DIFF_SRC];
-      const plan = () => flatPrimitive(x.length, reluBackwardPd, args);
-      cached(flatPlans, `relu backward ${x.length}`, plan)(x, dy, dx);
+      return flat("relu backward", reluBackwardPd, args, x.length, [
+        ["x", x],
+        ["dy", dy],
+        ["dx", dx],
+      ]);
     },
     batchNorm(rows, channels, epsilon) {
-      const key = `${rows},${channels},${epsilon}`;
-      return cached(batchNormPlans, key, () => batchNormPlan(rows, channels, epsilon));
+      checkDimension("OneDnn.batchNorm", "rows", rows);
+      checkDimension("OneDnn.batchNorm", "channels", channels);
+      if (!Number.isFinite(epsilon) || epsilon < 0) {
+        throw rangeError("OneDnn.batchNorm", "epsilon", "a finite number >= 0", epsilon);
+      }
+      const key = `batch norm of ${rows} x ${channels}, epsilon ${epsilon}`;
+      return batchNormPlans.get(key, (own) => batchNormPlan(own, rows, channels, epsilon));
     },
     convolution(g) {
       const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
-      const key = [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left].join(",");
-      return cached(plans, key, () => plan(g));
+      const fields = { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left };
+      const bottom = (outH - 1) * sh + fh - inH - top;
+      const right = (outW - 1) * sw + fw - inW - left;
+      // oneDNN takes no negative padding; the caller's own kernels do.
+      if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
+      for (const [name, value] of Object.entries(fields)) {
+        checkDimension("OneDnn.convolution", name, value);
+      }
+      const key = `convolution ${JSON.stringify(fields)}`;
+      return convolutionPlans.get(key, (own) => convolutionPlan(own, g));
+    },
+    plans() {
+      const [c, b, f] = [convolutionPlans, batchNormPlans, flatPlans].map((p) => p.counts);
+      return {
+        convolution: c!.plans,
+        batchNorm: b!.plans,
+        flat: f!.plans,
+        failures: c!.failures + b!.failures + f!.failures,
+      };
     },
     close() {
-      for (const { kind, handle } of owned.reverse()) {
-        if (kind === "memory") s.dnnl_memory_destroy(handle);
-        else if (kind === "primitive") s.dnnl_primitive_destroy(handle);
-        else s.dnnl_primitive_desc_destroy(handle);
-      }
-      owned.length = 0;
-      plans.clear();
-      batchNormPlans.clear();
-      flatPlans.clear();
+      for (const plans of [convolutionPlans, batchNormPlans, flatPlans]) plans.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();

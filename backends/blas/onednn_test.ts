@@ -1,14 +1,57 @@
+import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { defaultOneDnnCandidates, openOneDnn } from "./onednn.ts";
-import { ignoreOneDnn, oneDnnMissing } from "./_test_util.ts";
+import { batchNormTraining } from "@selfsup/encoders";
+import {
+  checkOneDnnVersion,
+  defaultOneDnnCandidates,
+  type OneDnn,
+  type OneDnnConvGeometry,
+  openOneDnn,
+} from "./onednn.ts";
+import { assertBothClose, ignoreOneDnn, onBoth, oneDnnMissing } from "./_test_util.ts";
 import { skipNote } from "../_test_util.ts";
+import type { BlasBackend } from "./backend.ts";
+
+/** A 3x3 convolution of a 5x5 image, stride 1, "same" padding. */
+const GEOMETRY: OneDnnConvGeometry = {
+  batch: 2,
+  inH: 5,
+  inW: 5,
+  inC: 3,
+  outH: 5,
+  outW: 5,
+  outC: 4,
+  fh: 3,
+  fw: 3,
+  sh: 1,
+  sw: 1,
+  top: 1,
+  left: 1,
+};
+
+/** Runs `f` with console.warn captured; returns what was warned. */
+function warnings(f: () => void): string[] {
+  const said: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void said.push(args.join(" "));
+  try {
+    f();
+  } finally {
+    console.warn = warn;
+  }
+  return said;
+}
 
 Deno.test({
-  name: "openOneDnn() opens oneDNN and closes it again" + skipNote("oneDNN", oneDnnMissing),
+  name: "openOneDnn() opens oneDNN 2.3 or newer 2.x and closes it again" +
+    skipNote("oneDNN", oneDnnMissing),
   ignore: ignoreOneDnn,
   fn: () => {
     const dnnl = openOneDnn();
     assert.ok(dnnl.path.length > 0);
+    const [major, minor] = dnnl.version.split(".").map(Number);
+    assert.equal(major, 2, dnnl.version);
+    assert.ok(minor! >= 3, dnnl.version);
     dnnl.close();
   },
 });
@@ -19,7 +62,189 @@ Deno.test("openOneDnn() names the library and what to install when it cannot ope
   });
 });
 
+Deno.test("checkOneDnnVersion() accepts 2.3 to 2.x and names what it found otherwise", () => {
+  for (const [major, minor, patch] of [[2, 3, 0], [2, 6, 3], [2, 7, 5]]) {
+    checkOneDnnVersion({ major: major!, minor: minor!, patch: patch! }, "libdnnl.so.2");
+  }
+  for (const [major, minor, patch] of [[1, 8, 1], [2, 2, 4], [3, 0, 0], [0, 0, 0]]) {
+    assert.throws(
+      () => checkOneDnnVersion({ major: major!, minor: minor!, patch: patch! }, "/x/libdnnl.so"),
+      {
+        message: new RegExp(
+          `^oneDNN ${major}\\.${minor}\\.${patch} \\(/x/libdnnl\\.so\\) is not supported`,
+        ),
+      },
+    );
+  }
+});
+
 Deno.test("defaultOneDnnCandidates() lists the 2.x library of each platform", () => {
   assert.deepEqual(defaultOneDnnCandidates("linux"), ["libdnnl.so.2"]);
   assert.deepEqual(defaultOneDnnCandidates("windows"), ["dnnl.dll"]);
+});
+
+Deno.test({
+  name: "oneDNN calls throw a RangeError naming an array too short for the shape, before the call",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      const g = GEOMETRY;
+      const [xSize, wSize, ySize] = [2 * 5 * 5 * 3, 3 * 3 * 3 * 4, 2 * 5 * 5 * 4];
+      const conv = dnnl.convolution(g)!;
+      const norm = dnnl.batchNorm(6, 3, 1e-3)!;
+      const f = (n: number) => new Float32Array(n);
+      const cases: [string, RegExp, () => void][] = [
+        ["add", /^OneDnn\.add\(\): b must be /, () => dnnl.add(f(8), f(7), f(8))],
+        ["relu", /^OneDnn\.relu\(\): y must be /, () => dnnl.relu(f(8), f(4))],
+        [
+          "relu backward",
+          /^OneDnn\.relu backward\(\): dx must be /,
+          () => dnnl.reluBackward(f(8), f(8), f(7)),
+        ],
+        [
+          "forward",
+          /^OneDnnConvolution\.forward\(\): x must be /,
+          () => conv.forward(f(xSize - 1), f(wSize), f(ySize)),
+        ],
+        [
+          "backwardData",
+          /^OneDnnConvolution\.backwardData\(\): dx must be /,
+          () => conv.backwardData(f(ySize), f(wSize), f(xSize - 1)),
+        ],
+        [
+          "backwardWeights",
+          /^OneDnnConvolution\.backwardWeights\(\): dw must be /,
+          () => conv.backwardWeights(f(xSize), f(ySize), f(wSize - 1)),
+        ],
+        [
+          "batch norm",
+          /^OneDnnBatchNorm\.forward\(\): gamma must be /,
+          () => norm.forward(f(18), f(2), f(3), f(18), f(3), f(3)),
+        ],
+        [
+          "batch norm backward",
+          /^OneDnnBatchNorm\.backward\(\): dy must be /,
+          () => norm.backward(f(18), f(17), f(3), f(3), f(3), f(18), f(3), f(3)),
+        ],
+        [
+          "geometry",
+          /^OneDnn\.convolution\(\): inC must be an integer/,
+          () => dnnl.convolution({ ...g, inC: 2.5 }),
+        ],
+      ];
+      for (const [what, message, call] of cases) {
+        assert.throws(call, (e: Error) => e instanceof RangeError && message.test(e.message), what);
+      }
+      assert.equal(cases.length, 9);
+      // The sizes that fit run.
+      conv.forward(f(xSize), f(wSize), f(ySize));
+      norm.forward(f(18).fill(1), f(3), f(3), f(18), f(3), f(3));
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a shape oneDNN cannot plan is remembered, said once, and not tried again",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      const said = warnings(() => {
+        // A 3x3 filter over a 3x3 image, one output, no padding: valid but for a stride of 0.
+        const refused = { ...GEOMETRY, inH: 3, inW: 3, outH: 1, outW: 1, top: 0, left: 0 };
+        assert.equal(dnnl.convolution({ ...refused, sh: 0 }), undefined);
+        assert.equal(dnnl.convolution({ ...refused, sh: 0 }), undefined);
+        assert.equal(dnnl.convolution({ ...refused, sw: 0 }), undefined);
+        assert.notEqual(dnnl.convolution(GEOMETRY), undefined);
+      });
+      assert.deepEqual(dnnl.plans(), { convolution: 1, batchNorm: 0, flat: 0, failures: 2 });
+      assert.equal(said.length, 1, said.join("\n"));
+      assert.match(said[0]!, /could not plan convolution .*"sh":0.*runs it on its own kernels/);
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "oneDNN keeps at most maxPlans of a kind, and a freed plan refuses to run",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn({ maxPlans: 3 });
+    try {
+      const first = dnnl.batchNorm(4, 2, 1e-3)!;
+      for (let length = 1; length <= 6; length++) {
+        const x = Float32Array.from({ length }, (_, i) => i - 2);
+        const y = new Float32Array(length);
+        assert.equal(dnnl.relu(x, y), true);
+        assert.deepEqual(y, x.map((v) => Math.max(v, 0)));
+      }
+      for (const rows of [5, 6, 7]) dnnl.batchNorm(rows, 2, 1e-3);
+      assert.deepEqual(dnnl.plans(), { convolution: 0, batchNorm: 3, flat: 3, failures: 0 });
+      const f = (n: number) => new Float32Array(n);
+      assert.throws(
+        () => first.forward(f(8), f(2), f(2), f(8), f(2), f(2)),
+        /oneDNN batch-norm plan used after it was freed/,
+      );
+      // Asked for again, it is made again and runs.
+      dnnl.batchNorm(4, 2, 1e-3)!.forward(f(8).fill(3), f(2), f(2), f(8), f(2), f(2));
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+/** A oneDNN that can plan nothing, counting how often it was asked. */
+function planningNothing(): OneDnn & { asked: number } {
+  const fake = {
+    asked: 0,
+    path: "planning-nothing",
+    version: "2.6.3",
+    add: () => (fake.asked++, false),
+    relu: () => (fake.asked++, false),
+    reluBackward: () => (fake.asked++, false),
+    convolution: () => (fake.asked++, undefined),
+    batchNorm: () => (fake.asked++, undefined),
+    plans: () => ({ convolution: 0, batchNorm: 0, flat: 0, failures: 0 }),
+    close: () => {},
+  };
+  return fake;
+}
+
+Deno.test({
+  name: "where oneDNN cannot plan, the blas kernels fall back to their own and match cpu",
+  ignore: ignoreOneDnn,
+  fn: async () => {
+    const backend = tf.findBackend("blas") as unknown as BlasBackend & { oneDnn: OneDnn };
+    const [real, used] = [backend.oneDnn, backend.useOneDnn];
+    const fake = planningNothing();
+    backend.oneDnn = fake;
+    backend.useOneDnn = true;
+    try {
+      const r = await onBoth(() => {
+        // Above the size where the kernels hand work to oneDNN.
+        const a = tf.randomNormal([300, 257], 0, 1, "float32", 1);
+        const b = tf.randomNormal([300, 257], 0, 1, "float32", 2);
+        const x = tf.randomNormal([2, 5, 5, 3], 0, 1, "float32", 3);
+        const w = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 4);
+        const gamma = tf.randomNormal([3], 1, 0.1, "float32", 5);
+        const beta = tf.randomNormal([3], 0, 0.1, "float32", 6);
+        const loss = (a: tf.Tensor, x: tf.Tensor, w: tf.Tensor) =>
+          tf.addN([
+            tf.sum(tf.relu(tf.add(a, b))),
+            tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")),
+            tf.sum(tf.square(batchNormTraining(x, gamma, beta, 1e-3).y)),
+          ]);
+        return [loss(a, x, w), ...tf.grads(loss)([a, x, w])];
+      });
+      assertBothClose(r, 1e-4, "fallback");
+      assert.ok(fake.asked >= 6, `oneDNN was asked ${fake.asked} times`);
+    } finally {
+      backend.oneDnn = real;
+      backend.useOneDnn = used;
+    }
+  },
 });
