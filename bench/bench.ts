@@ -10,7 +10,16 @@
  * deno task bench --batch 16 --steps 1                # a quick smoke run
  * deno task bench --backends blas --batch-norm stock  # tf.layers.batchNormalization instead
  * deno task bench --backends blas --no-onednn         # blas without oneDNN (GEMM convolutions)
+ * deno task bench --learner simclr --backends blas    # the learner's whole step vs the bare one
+ * deno task bench --learner byol --learner-optimizer default --rounds 5
  * ```
+ *
+ * `--learner simclr|byol` times the learner's whole step (`@selfsup/simclr` / `@selfsup/byol`:
+ * views made from uint8 batches, encoder, head(s), loss, update; BYOL's target forward and EMA)
+ * on the reference model against the bare reference step (fixed views, no augmentation), in
+ * alternating rounds in one process, and prints each round's ratio and their median. Both use
+ * Adam 1e-3 unless `--learner-optimizer default` gives the learner its own default (LARS with
+ * warmup-cosine).
  *
  * Rows: `cpu-stock` is tfjs's cpu backend with tfjs's own batch-norm gradient, timed on one
  * 2 x 2 step without warm-up (a full batch takes about 1000 s per step); `wasm` is the wasm
@@ -33,7 +42,8 @@ import {
   startBackend,
 } from "../backends/mod.ts";
 import { openBlas } from "../backends/blas/ffi.ts";
-import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
+import { buildLearnerStep, type LearnerName } from "./learner_step.ts";
+import { buildReferenceStep, type ReferenceEncoder, type ReferenceStep } from "./reference_step.ts";
 
 type Row = "cpu-stock" | BackendName;
 const ROWS: readonly Row[] = ["cpu-stock", ...AUTO_ORDER];
@@ -59,6 +69,9 @@ const { values: args } = parseArgs({
     "wasm-paths": { type: "string" },
     "batch-norm": { type: "string", default: "fused" },
     "no-onednn": { type: "boolean", default: false },
+    learner: { type: "string" },
+    "learner-optimizer": { type: "string", default: "adam" },
+    rounds: { type: "string", default: "3" },
   },
 });
 
@@ -89,6 +102,16 @@ const askedRows = args.backends?.split(",").map((s) => s.trim()) as Row[] | unde
 for (const row of askedRows ?? []) {
   if (!ROWS.includes(row)) throw new RangeError(`--backends: unknown "${row}"; use ${ROWS}`);
 }
+
+const learner = args.learner as LearnerName | undefined;
+if (learner !== undefined && learner !== "simclr" && learner !== "byol") {
+  throw new RangeError(`--learner must be simclr or byol, got "${learner}"`);
+}
+const learnerOptimizer = args["learner-optimizer"] as "adam" | "default";
+if (learnerOptimizer !== "adam" && learnerOptimizer !== "default") {
+  throw new RangeError(`--learner-optimizer must be adam or default, got "${learnerOptimizer}"`);
+}
+const rounds = positiveInteger("rounds", args.rounds);
 
 tf.enableProdMode();
 const stockBatchNormGradient = tf.getGradient("FusedBatchNorm");
@@ -223,13 +246,69 @@ async function memoryRun(row: Row, total: number): Promise<void> {
   reference.dispose();
 }
 
+/** Images per second of `steps` steps after one warm-up step. */
+async function timeSteps(step: ReferenceStep): Promise<number> {
+  await step.step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await step.step();
+  return (step.imagesPerStep * steps) / ((performance.now() - t0) / 1000);
+}
+
+/** The learner's step against the bare reference step, alternating, on one backend. */
+async function learnerRun(row: Row, which: LearnerName): Promise<void> {
+  console.log(`${row}: ${await activate(row)}`);
+  const batch = batchOverride ?? ENCODERS.reference.batch;
+  const bare = buildReferenceStep({ batch, seed, encoder: "reference", batchNorm });
+  const whole = buildLearnerStep({
+    batch,
+    seed,
+    batchNorm,
+    learner: which,
+    optimizer: learnerOptimizer,
+  });
+  console.log(
+    `reference encoder, 2 x ${batch} images per step, ${steps} timed steps per round, ` +
+      `learner optimizer ${
+        learnerOptimizer === "adam" ? "Adam 1e-3 (as the bare step)" : "its default"
+      }`,
+  );
+  console.log(
+    `| round | bare step images/s | ${which} step images/s | ${which} / bare time |\n|---|---|---|---|`,
+  );
+  const ratios: number[] = [];
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      const bareRate = await timeSteps(bare);
+      const wholeRate = await timeSteps(whole);
+      ratios.push(bareRate / wholeRate);
+      console.log(
+        `| ${r} | ${bareRate.toFixed(1)} | ${wholeRate.toFixed(1)} | ${
+          (bareRate / wholeRate).toFixed(3)
+        } |`,
+      );
+    }
+  } finally {
+    bare.dispose();
+    whole.dispose();
+  }
+  const sorted = ratios.slice().sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  console.log(
+    `\n${which} step time / bare reference step time: median ${median.toFixed(3)} ` +
+      `over ${rounds} rounds (min ${sorted[0]!.toFixed(3)}, max ${sorted.at(-1)!.toFixed(3)})`,
+  );
+}
+
 const machine = `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ` +
   `Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}`;
 console.log(`# bench ${new Date().toISOString()} on ${machine}, batch norm ${batchNorm}`);
 const adapter = await probeWebGpu();
 console.log(`webgpu adapter: ${adapter.description}${adapter.software ? " (software)" : ""}`);
 
-if (args["memory-steps"] !== undefined) {
+if (learner !== undefined) {
+  const row = askedRows?.[0] ?? (await startBackend("auto")).name;
+  await learnerRun(row, learner);
+} else if (args["memory-steps"] !== undefined) {
   const total = positiveInteger("memory-steps", args["memory-steps"]);
   const row = askedRows?.[0] ?? (await startBackend("auto")).name;
   await memoryRun(row, total);

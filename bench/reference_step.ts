@@ -109,7 +109,8 @@ function referenceEncoder(seed: number, bn: BatchNormFactory): tf.LayersModel {
   return tf.model({ inputs: input, outputs: h, name: "reference_encoder" });
 }
 
-function mlpHead(
+/** A 2-layer MLP head: dense (no bias), batch norm, ReLU, dense. */
+export function mlpHead(
   inputDim: number,
   hiddenDim: number,
   outputDim: number,
@@ -150,20 +151,25 @@ export function forwardFlopsPerImage(model: tf.LayersModel): number {
   return flops;
 }
 
+/** The reference step's encoder and projection head, built on the current backend. */
+export interface ReferenceModels {
+  /** The encoder: the reference network or ResNet-18 with the small stem. */
+  encoder: tf.LayersModel;
+  /** The 2-layer MLP head (128-128-64 for the reference encoder, 512-512-128 for ResNet-18). */
+  head: tf.LayersModel;
+}
+
 /**
- * Builds the reference step on the current backend.
+ * Builds the reference step's models (shared by the bare step and the learner benchmarks).
  *
- * @param options Batch, seed, encoder and batch-norm layer.
- * @returns The step, its FLOP count and a disposer.
+ * @param options Seed, encoder and batch-norm layer (`batch` is ignored).
+ * @returns The encoder and the head; the caller disposes both.
  */
-export function buildReferenceStep(options: ReferenceStepOptions = {}): ReferenceStep {
-  const { batch = 128, seed = 0, encoder: which = "reference", batchNorm = "fused" } = options;
+export function buildReferenceModels(options: ReferenceStepOptions = {}): ReferenceModels {
+  const { seed = 0, encoder: which = "reference", batchNorm = "fused" } = options;
   const bn: BatchNormFactory = batchNorm === "fused"
     ? batchNormalization
     : (args) => tf.layers.batchNormalization(args);
-  if (!Number.isInteger(batch) || batch < 2) {
-    throw new RangeError(`batch must be an integer >= 2, got ${batch}`);
-  }
   // tfjs treats a seed of 0 as "unseeded", so every seed derived below is seed + k with k >= 1.
   if (!Number.isInteger(seed) || seed < 0) {
     throw new RangeError(`seed must be an integer >= 0, got ${seed}`);
@@ -175,6 +181,21 @@ export function buildReferenceStep(options: ReferenceStepOptions = {}): Referenc
   const head = which === "reference"
     ? mlpHead(representationDim, 128, 64, seed + 100, bn)
     : mlpHead(representationDim, 512, 128, seed + 100, bn);
+  return { encoder, head };
+}
+
+/**
+ * Builds the reference step on the current backend.
+ *
+ * @param options Batch, seed, encoder and batch-norm layer.
+ * @returns The step, its FLOP count and a disposer.
+ */
+export function buildReferenceStep(options: ReferenceStepOptions = {}): ReferenceStep {
+  const { batch = 128, seed = 0 } = options;
+  if (!Number.isInteger(batch) || batch < 2) {
+    throw new RangeError(`batch must be an integer >= 2, got ${batch}`);
+  }
+  const { encoder, head } = buildReferenceModels(options);
   const inputShape = encoder.inputs[0]!.shape.slice(1) as number[];
   // Both views are fixed random images: the step measures compute, not augmentation.
   const views = tf.randomUniform([2 * batch, ...inputShape], 0, 1, "float32", seed + 200);
