@@ -329,7 +329,7 @@ export class DistillLearner {
         this.#cropScale,
       );
       const batch = extra ? tf.concat([view, extra], 0) : view; // [N (+ M), H, W, C]
-      return { batch, target, classes: labelled && labelTensor(labelled.labels) };
+      return { batch, target };
     });
     try {
       const n = fixed.target.shape[0];
@@ -345,7 +345,8 @@ export class DistillLearner {
         ) as tf.Scalar;
         if (!labelled) return [distill, distill, agree];
         const labelledLogits = tf.slice(logits, [n, 0], [-1, -1]); // [M, K]
-        const cross = crossEntropy(labelledLogits, fixed.classes!, { checkValues: false });
+        const classes = labelTensor(labelled.labels); // [M]; a tensor given stays the caller's
+        const cross = crossEntropy(labelledLogits, classes, { checkValues: false });
         const total = tf.add(tf.mul(distill, this.alpha), tf.mul(cross, 1 - this.alpha));
         return [total as tf.Scalar, distill, agree, cross];
       });

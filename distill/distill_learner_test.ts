@@ -104,6 +104,11 @@ Deno.test("DistillLearner mixes in the labelled cross-entropy with weight 1 - al
   assert.ok(result.labelledLoss !== undefined);
   const mixed = 0.25 * result.distillationLoss + 0.75 * result.labelledLoss;
   assert.ok(Math.abs(result.loss - mixed) < 1e-5, `${result.loss} vs ${mixed}`);
+  // A label tensor stays the caller's.
+  const labels = tf.tensor1d([2, 0, 1, 1], "int32");
+  await learner.step(x, { labelled: { images: labelledX, labels } });
+  assert.ok(!labels.isDisposed);
+  labels.dispose();
   // A labelled Dataset works too.
   const pixels = new Uint8Array(4 * 64).map((_, i) => (i * 31) % 256);
   const batch = fromArrays(pixels, [4, 8, 8, 1], { labels: [2, 1, 0, 1] });

@@ -129,6 +129,11 @@ Deno.test("FineTuneLearner.step() takes a labelled uint8 Dataset", async () => {
   const result = await learner.step(batch);
   assert.ok(Number.isFinite(result.loss));
   assert.equal(learner.steps, 1);
+  // Labels as a tensor stay the caller's.
+  const labels = tf.tensor1d(LABELS, "int32");
+  await learner.step(batch, { labels });
+  assert.ok(!labels.isDisposed);
+  labels.dispose();
   dispose();
 });
 
