@@ -156,7 +156,11 @@ async function activate(row: Row): Promise<string> {
   }
   tf.registerGradient(batchNormGradConfig);
   const blas = { oneDnn: !args["no-onednn"] };
-  return (await startBackend(row, { wasm: { wasmPaths: args["wasm-paths"] }, blas })).reason;
+  return (await startBackend(row, {
+    wasm: { wasmPaths: args["wasm-paths"] },
+    blas,
+    fastGradients: true,
+  })).reason;
 }
 
 interface Measurement {
