@@ -1,8 +1,7 @@
 // Float64 reference operations of the encoders' tests, written from the definitions (PyTorch
 // semantics: symmetric padding, max-pool padding that never wins), independent of tfjs. The
 // operations heads' tests need too (moments, normalize, relu, ...) are in internal/testing.ts.
-import * as tf from "@tensorflow/tfjs";
-import { Random } from "@selfsup/internal";
+import type * as tf from "@tensorflow/tfjs";
 import type { F64 } from "../internal/testing.ts";
 
 /** Convolution of x [N, H, W, C] with k [kh, kw, C, F], zero padding `pad` on every side. */
@@ -90,28 +89,9 @@ export function globalAveragePool(x: F64): F64 {
 }
 
 /**
- * Gives every batch-norm layer of `model` random gamma and moving variance in [0.5, 1.5) and
- * beta and moving mean in [-0.5, 0.5), drawn from the house generator seeded with `seed`, so
- * inference-mode checks exercise all four. Returns how many layers it changed.
+ * Whether `weight` belongs to a batch norm: the weights inference-mode checks randomise (with
+ * internal/testing.ts's randomizeWeights), so they are not at their initial 1 and 0.
  */
-export function randomizeBatchNorms(model: tf.LayersModel, seed: number): number {
-  const random = new Random(seed);
-  let count = 0;
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== "BatchNormalization") continue;
-    // order: gamma, beta, moving mean, moving variance
-    const fresh = layer.getWeights().map((w, i) =>
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () => {
-          const u = random.next();
-          return [0.5 + u, u - 0.5, u - 0.5, 0.5 + u][i];
-        }),
-        w.shape,
-      )
-    );
-    layer.setWeights(fresh);
-    tf.dispose(fresh);
-    count++;
-  }
-  return count;
+export function isBatchNorm(weight: tf.LayerVariable): boolean {
+  return /(gamma|beta|moving_mean|moving_variance)$/.test(weight.originalName);
 }

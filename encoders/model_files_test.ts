@@ -4,14 +4,14 @@ import * as path from "node:path";
 import { loadModel, saveModel } from "./model_files.ts";
 import { resNet18 } from "./res_net.ts";
 import { smallConvNet } from "./small_conv_net.ts";
-import { randomizeBatchNorms } from "./_test_utils.ts";
-import { randomTensor } from "../internal/testing.ts";
+import { isBatchNorm } from "./_test_utils.ts";
+import { randomizeWeights, randomTensor } from "../internal/testing.ts";
 
 tf.enableProdMode();
 
 function tinyResNet(seed = 1): tf.LayersModel {
   const model = resNet18({ inputShape: [12, 12, 3], widthMultiplier: 1 / 16, seed });
-  assert.equal(randomizeBatchNorms(model, seed), 20);
+  assert.equal(randomizeWeights(model, seed, isBatchNorm), 4 * 20);
   return model;
 }
 

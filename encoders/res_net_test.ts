@@ -2,12 +2,14 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { resNet, resNet18, resNet34, resNet50, type ResNetStem } from "./res_net.ts";
 import { smallConvNet } from "./small_conv_net.ts";
-import { add, conv2d, globalAveragePool, maxPool, randomizeBatchNorms } from "./_test_utils.ts";
+import { add, conv2d, globalAveragePool, isBatchNorm, maxPool } from "./_test_utils.ts";
 import {
+  assertAllClose,
   type F64,
   maxRelativeError,
   moments,
   normalize,
+  randomizeWeights,
   randomTensor,
   relu,
   toF64,
@@ -106,7 +108,7 @@ Deno.test("resNet() inference matches a float64 torchvision-style reference (Res
     widthMultiplier: 1 / 16,
     seed: 3,
   });
-  assert.equal(randomizeBatchNorms(model, 11), 20);
+  assert.equal(randomizeWeights(model, 11, isBatchNorm), 4 * 20);
   const x = randomImages([2, 21, 18, 3], 5);
   const h = model.predict(x) as tf.Tensor;
   const { h: expected } = referenceResNet(model, toF64(x), 18, "imagenet", false);
@@ -117,7 +119,7 @@ Deno.test("resNet() inference matches a float64 torchvision-style reference (Res
 
 Deno.test("resNet() inference matches a float64 reference (ResNet-50 v1.5 bottlenecks, small stem)", () => {
   const model = resNet50({ inputShape: [7, 6, 2], widthMultiplier: 1 / 32, seed: 4 });
-  assert.equal(randomizeBatchNorms(model, 12), 53);
+  assert.equal(randomizeWeights(model, 12, isBatchNorm), 4 * 53);
   const x = randomImages([2, 7, 6, 2], 6);
   const h = model.predict(x) as tf.Tensor;
   assert.deepEqual(h.shape, [2, 64]);
@@ -129,7 +131,7 @@ Deno.test("resNet() inference matches a float64 reference (ResNet-50 v1.5 bottle
 
 Deno.test("resNet() in training mode normalises with batch statistics and updates every moving average", () => {
   const model = resNet18({ inputShape: [9, 9, 2], widthMultiplier: 1 / 16, seed: 8 });
-  assert.equal(randomizeBatchNorms(model, 13), 20);
+  assert.equal(randomizeWeights(model, 13, isBatchNorm), 4 * 20);
   const before = new Map(
     model.layers.filter((l) => l.getClassName() === "BatchNormalization")
       .map((l) => [l.name, l.getWeights().map(toF64)]),
@@ -352,14 +354,7 @@ Deno.test("resNet() trains through the fused batch-norm kernel with the op chain
   const chain = run();
   const fused = await withReferenceBatchNormKernels(run);
   assert.equal(fused.length, 2 + 2 * 20);
-  fused.forEach((values, k) =>
-    values.forEach((v, i) =>
-      assert.ok(
-        Math.abs(v - chain[k][i]) <= 2e-4 * (1 + Math.abs(chain[k][i])),
-        `array ${k} [${i}]: ${v} vs ${chain[k][i]}`,
-      )
-    )
-  );
+  assertAllClose(fused, chain, 2e-4);
 });
 
 Deno.test("resNet() and smallConvNet() draw the same weights for a seed as earlier releases", () => {

@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { smallConvNet } from "./small_conv_net.ts";
-import { conv2d, globalAveragePool, maxPool, randomizeBatchNorms } from "./_test_utils.ts";
+import { conv2d, globalAveragePool, isBatchNorm, maxPool } from "./_test_utils.ts";
 import {
   type F64,
   maxRelativeError,
   moments,
   normalize,
+  randomizeWeights,
   randomTensor,
   relu,
   toF64,
@@ -32,7 +33,7 @@ function reference(model: tf.LayersModel, x: F64, stages: number, training: bool
 
 Deno.test("smallConvNet() matches a float64 reference in inference and training mode", () => {
   const model = smallConvNet({ inputShape: [7, 10, 2], filters: [3, 5, 4], seed: 1 });
-  assert.equal(randomizeBatchNorms(model, 2), 3);
+  assert.equal(randomizeWeights(model, 2, isBatchNorm), 4 * 3);
   const x = randomTensor([2, 7, 10, 2], 3);
   const inference = model.predict(x) as tf.Tensor;
   assert.ok(maxRelativeError(inference, reference(model, toF64(x), 3, false), 1e-3) < 1e-4);

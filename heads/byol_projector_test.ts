@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { byolProjector } from "./byol_projector.ts";
-import { dense, randomizeWeights } from "./_test_utils.ts";
+import { dense } from "./_test_utils.ts";
 import {
   maxRelativeError,
   moments,
   normalize,
+  randomizeWeights,
   randomTensor,
   relu,
   toF64,

@@ -2,10 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { headUpTo } from "./head_up_to.ts";
 import { projectionHead } from "./projection_head.ts";
-import { dense, randomizeWeights } from "./_test_utils.ts";
+import { dense } from "./_test_utils.ts";
 import {
   maxRelativeError,
   normalize,
+  randomizeWeights,
   randomTensor,
   relu,
   toF64,

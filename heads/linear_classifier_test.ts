@@ -1,8 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { linearClassifier } from "./linear_classifier.ts";
-import { dense, randomizeWeights } from "./_test_utils.ts";
-import { maxRelativeError, randomTensor, toF64, weightsOf } from "../internal/testing.ts";
+import { dense } from "./_test_utils.ts";
+import {
+  maxRelativeError,
+  randomizeWeights,
+  randomTensor,
+  toF64,
+  weightsOf,
+} from "../internal/testing.ts";
 
 tf.enableProdMode();
 

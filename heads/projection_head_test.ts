@@ -3,12 +3,14 @@ import assert from "node:assert/strict";
 import { byolPredictor } from "./byol_predictor.ts";
 import { byolProjector } from "./byol_projector.ts";
 import { projectionHead } from "./projection_head.ts";
-import { dense, randomizeWeights } from "./_test_utils.ts";
+import { dense } from "./_test_utils.ts";
 import {
+  assertAllClose,
   type F64,
   maxRelativeError,
   moments,
   normalize,
+  randomizeWeights,
   randomTensor,
   relu,
   toF64,
@@ -261,14 +263,7 @@ Deno.test("projectionHead() trains through the fused batch-norm kernel as throug
   assert.deepEqual(fused.beta, new Float64Array(4));
   // Per step: z, dh, then 3 kernels + 3 x 4 batch-norm weights.
   assert.equal(fused.out.length, 2 * (2 + 3 + 12));
-  fused.out.forEach((a, k) =>
-    a.forEach((v, i) =>
-      assert.ok(
-        Math.abs(v - chain.out[k][i]) <= 1e-4 * (1 + Math.abs(chain.out[k][i])),
-        `array ${k} [${i}]: ${v} vs ${chain.out[k][i]}`,
-      )
-    )
-  );
+  assertAllClose(fused.out, chain.out, 1e-4);
 });
 
 Deno.test("projectionHead(), byolProjector() and byolPredictor() draw the same weights for a seed as earlier releases", () => {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { batchNormalization } from "./batch_normalization.ts";
-import { randomTensor, withReferenceBatchNormKernels } from "./testing.ts";
+import { assertAllClose, randomTensor, withReferenceBatchNormKernels } from "./testing.ts";
 
 tf.enableProdMode();
 await tf.setBackend("cpu");
@@ -28,21 +28,6 @@ function trace(layer: tf.layers.Layer, shape = [4, 3, 3, 6]): Float32Array[] {
   });
 }
 
-/** Asserts two traces agree to float32 rounding (relative 1e-4) entry by entry. */
-function assertClose(actual: Float32Array[], expected: Float32Array[]): void {
-  assert.equal(actual.length, expected.length);
-  assert.ok(expected.length > 0);
-  actual.forEach((a, k) => {
-    assert.equal(a.length, expected[k].length, `array ${k}`);
-    a.forEach((v, i) =>
-      assert.ok(
-        Math.abs(v - expected[k][i]) <= 1e-4 * (1 + Math.abs(expected[k][i])),
-        `array ${k} [${i}]: ${v} vs ${expected[k][i]}`,
-      )
-    );
-  });
-}
-
 Deno.test("batchNormalization() is tf.layers.batchNormalization where no fused kernel exists", () => {
   const args = { momentum: 0.9, epsilon: 1e-5 };
   const ours = batchNormalization(args);
@@ -61,7 +46,7 @@ Deno.test("batchNormalization() with a fused kernel matches the stock layer: out
     const actual = await withReferenceBatchNormKernels(() => trace(ours, shape));
     // y, dx, dgamma, dbeta, gamma, beta, moving mean, moving variance; twice; then inference.
     assert.equal(actual.length, 2 * 8 + 1);
-    assertClose(actual, expected);
+    assertAllClose(actual, expected, 1e-4);
     stock.dispose();
     ours.dispose();
   }

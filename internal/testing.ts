@@ -3,6 +3,7 @@
 // share), and seeded test data from the house generator. Not published (internal/deno.json
 // excludes it) and not exported from mod.ts: tests import it by relative path.
 import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
 import { Random } from "./random.ts";
 import {
   BATCH_NORM_TRAINING_GRAD_KERNEL,
@@ -75,6 +76,30 @@ export function maxRelativeError(actual: tf.Tensor, expected: F64, atol: number)
   return worst;
 }
 
+/**
+ * Asserts that two lists of arrays (outputs, gradients, weights of two runs) have the same
+ * lengths and agree entry by entry within `rtol * (1 + |expected|)`; an empty list fails, so a
+ * comparison of nothing cannot pass.
+ */
+export function assertAllClose(
+  actual: readonly ArrayLike<number>[],
+  expected: readonly ArrayLike<number>[],
+  rtol: number,
+): void {
+  assert.ok(expected.length > 0, "nothing to compare");
+  assert.equal(actual.length, expected.length, "number of arrays");
+  actual.forEach((a, k) => {
+    assert.equal(a.length, expected[k].length, `length of array ${k}`);
+    for (let i = 0; i < a.length; i++) {
+      const e = expected[k][i];
+      assert.ok(
+        Math.abs(a[i] - e) <= rtol * (1 + Math.abs(e)),
+        `array ${k} [${i}]: ${a[i]} vs ${e}`,
+      );
+    }
+  });
+}
+
 /** `length` uniform numbers in [lo, hi) from the house generator seeded with `seed`. */
 export function uniform(length: number, seed: number, lo = 0, hi = 1): Float32Array {
   const random = new Random(seed);
@@ -84,6 +109,36 @@ export function uniform(length: number, seed: number, lo = 0, hi = 1): Float32Ar
 /** A float32 tensor of uniform values in [lo, hi), fixed by `seed` on every backend. */
 export function randomTensor(shape: number[], seed: number, lo = 0, hi = 1): tf.Tensor {
   return tf.tensor(uniform(shape.reduce((n, d) => n * d, 1), seed, lo, hi), shape);
+}
+
+/**
+ * Replaces weights of `model` with uniform values from the house generator, so a check
+ * exercises every weight rather than the initial ones: gammas and moving variances in
+ * [0.5, 1.5), everything else (kernels, biases, betas, moving means) in [-0.5, 0.5). Only the
+ * weights `include` accepts (default: all), and never a frozen weight other than the moving
+ * statistics (the projection head's last beta stays at zero). Returns how many it replaced.
+ */
+export function randomizeWeights(
+  model: tf.LayersModel,
+  seed: number,
+  include: (weight: tf.LayerVariable) => boolean = () => true,
+): number {
+  const random = new Random(seed);
+  let count = 0;
+  for (const w of model.weights) {
+    const moving = /moving_(mean|variance)$/.test(w.originalName);
+    if (!include(w) || (!w.trainable && !moving)) continue;
+    const positive = /(gamma|moving_variance)$/.test(w.originalName);
+    const values = Float32Array.from(
+      { length: w.shape.reduce((n: number, d) => n * (d as number), 1) },
+      () => (positive ? 0.5 : -0.5) + random.next(),
+    );
+    const t = tf.tensor(values, w.shape as number[]);
+    w.write(t);
+    t.dispose();
+    count++;
+  }
+  return count;
 }
 
 /** The CPU backend's methods the reference kernels use. */
