@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Dataset, toImageTensor } from "@selfsup/data";
-import { checkPositiveInteger } from "./_validate.ts";
+import { checkInteger, checkOptions, checkTensor, typeError } from "@selfsup/internal";
 
 /**
  * A frozen encoder: a `tf.LayersModel` (run with `predict`, i.e. in inference mode, so batch
@@ -26,6 +26,8 @@ export interface ExtractFeaturesOptions {
  * @param images A dataset from `@selfsup/data`, or an `[N, H, W, C]` float tensor.
  * @param options Batch size.
  * @returns `[N, D]` float32 features that the caller disposes.
+ * @throws {TypeError} If `encoder` is not a model or function, or `images` is neither a
+ *   dataset nor a rank-4 tensor.
  * @throws {RangeError} If `batchSize` is not a positive integer.
  *
  * @example Raw pixels as features
@@ -46,8 +48,15 @@ export async function extractFeatures(
   images: Dataset | tf.Tensor4D,
   options: ExtractFeaturesOptions = {},
 ): Promise<tf.Tensor2D> {
-  const { batchSize = 256 } = options;
-  checkPositiveInteger(batchSize, "batchSize");
+  const fn = "extractFeatures";
+  if (typeof encoder !== "function" && !(encoder instanceof tf.LayersModel)) {
+    throw typeError(fn, "encoder", "a tf.LayersModel or a function", encoder);
+  }
+  const isDataset = !(images instanceof tf.Tensor);
+  if (isDataset) checkDataset(fn, images);
+  else checkTensor(fn, "images", images, { rank: 4, layout: "[N, H, W, C]" });
+  checkOptions(fn, options);
+  const batchSize = checkInteger(fn, "batchSize", options.batchSize ?? 256, { min: 1 });
   const n = images.shape[0];
   const run = typeof encoder === "function"
     ? encoder
@@ -79,4 +88,13 @@ function batchAt(images: Dataset | tf.Tensor4D, start: number, size: number): tf
     images: images.images.subarray(start * pixels, (start + size) * pixels),
     shape: [size, h, w, c],
   });
+}
+
+// The parts of a dataset this function reads; the dataset's own checks are `@selfsup/data`'s.
+function checkDataset(fn: string, value: unknown): void {
+  const ds = value as Dataset | null;
+  const ok = typeof ds === "object" && ds !== null && ds.images instanceof Uint8Array &&
+    Array.isArray(ds.shape) && ds.shape.length === 4 &&
+    ds.images.length === ds.shape.reduce((a, b) => a * b, 1);
+  if (!ok) throw typeError(fn, "images", "a dataset of @selfsup/data or a rank-4 tensor", value);
 }

@@ -64,8 +64,19 @@ Deno.test("extractFeatures() leaks no tensor and rejects a bad batch size", asyn
   assert.deepEqual(features.shape, [5, 4]);
   features.dispose();
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(
-    extractFeatures((x) => x, ds, { batchSize: 0 }),
-    /batchSize must be a positive integer, got 0/,
-  );
+  await assert.rejects(extractFeatures((x) => x, ds, { batchSize: 0 }), {
+    name: "RangeError",
+    message: "extractFeatures(): batchSize must be an integer >= 1, got 0",
+  });
+  await assert.rejects(extractFeatures("model" as never, ds), {
+    name: "TypeError",
+    message: 'extractFeatures(): encoder must be a tf.LayersModel or a function, got "model"',
+  });
+  const flat = tf.zeros([5, 4]);
+  await assert.rejects(extractFeatures((x) => x, flat as never), {
+    name: "TypeError",
+    message: "extractFeatures(): images must be a rank-4 tensor [N, H, W, C], got a float32 " +
+      "tensor of shape [5,4]",
+  });
+  flat.dispose();
 });

@@ -1,17 +1,20 @@
 import * as tf from "@tensorflow/tfjs";
+import { checkInteger, checkNumber, checkOptions } from "@selfsup/internal";
 import {
   checkFeatures,
+  checkFinite,
   checkLabels,
-  checkPositive,
-  checkPositiveInteger,
-  resolveNumClasses,
+  checkNumClasses,
+  compactLabels,
+  unitRows,
+  wantsValueCheck,
 } from "./_validate.ts";
 
 /** Feature vectors `[N, D]` with one integer class label per row. */
 export interface LabelledFeatures {
-  /** `[N, D]` float features, e.g. from {@linkcode extractFeatures}. */
+  /** `[N, D]` float32 features, e.g. from {@linkcode extractFeatures}. */
   features: tf.Tensor2D;
-  /** One class label per row. */
+  /** One class label per row: an array or a typed array (the `Int32Array` of `@selfsup/data`). */
   labels: ArrayLike<number>;
 }
 
@@ -21,7 +24,10 @@ export interface KnnOptions {
   k?: number;
   /** Temperature of the vote weights `exp(similarity / temperature)` (default 0.1). */
   temperature?: number;
-  /** Number of classes; default: largest training label + 1. */
+  /**
+   * Number of classes: when given, every training label must be below it. The work does not
+   * depend on it (nor on how large a label is), only on the bank and the queries.
+   */
   numClasses?: number;
   /**
    * Test rows per chunk; default: as many as keep one chunk's similarity matrix
@@ -29,6 +35,11 @@ export interface KnnOptions {
    * small machine.
    */
   chunkSize?: number;
+  /**
+   * Read the features back once to reject NaN and infinities (default true). One GPU
+   * round-trip per call, small beside the search itself; pass `false` to skip it.
+   */
+  checkValues?: boolean;
 }
 
 /**
@@ -39,16 +50,21 @@ export interface KnnOptions {
  *
  * Features are L2-normalised; each test row takes its `k` most similar training rows, each
  * votes for its class with weight `exp(similarity / temperature)`, and the class with the
- * largest total wins (ties go to the smaller class index). The test set is processed in
- * chunks so that memory stays bounded. No tensor is leaked; the inputs are not disposed.
+ * largest total wins (ties go to the smaller class index). The weights are computed as
+ * `exp((similarity - best) / temperature)` in float64, which ranks the classes exactly as
+ * the formula does without overflowing at low temperatures. The test set is processed in
+ * chunks so that memory stays bounded by the bank and the chunk, whatever the label values.
+ * No tensor is leaked; the inputs are not disposed.
  *
  * @param train Training features and labels (the "memory bank").
- * @param testFeatures `[M, D]` features to classify.
- * @param options `k`, `temperature`, `numClasses`, `chunkSize`.
+ * @param testFeatures `[M, D]` float32 features to classify.
+ * @param options `k`, `temperature`, `numClasses`, `chunkSize`, `checkValues`.
  * @returns The predicted class of each test row.
- * @throws {TypeError} If the features are not rank-2 tensors.
+ * @throws {TypeError} If the features are not float32 rank-2 tensors, the labels not an
+ *   array, or an option has the wrong type.
  * @throws {RangeError} If the feature sizes differ, the label count does not match, a label is
- *   out of range, the training set is empty, or an option is not positive.
+ *   out of range, the training set is empty, an option is out of range, or (with
+ *   `checkValues`) a feature is NaN or infinite.
  *
  * @example Two clusters
  * ```ts
@@ -68,49 +84,77 @@ export async function knnClassifier(
   testFeatures: tf.Tensor2D,
   options: KnnOptions = {},
 ): Promise<Int32Array> {
-  const [n, d] = checkFeatures(train.features, "train.features");
-  const [m, testD] = checkFeatures(testFeatures, "testFeatures");
+  const fn = "knnClassifier";
+  checkOptions(fn, train, "train");
+  const [n, d] = checkFeatures(fn, "train.features", train.features);
+  const [m, testD] = checkFeatures(fn, "testFeatures", testFeatures);
   if (testD !== d) {
-    throw new RangeError(`testFeatures must have ${d} columns like train.features, got ${testD}`);
+    throw new RangeError(
+      `${fn}(): testFeatures must have ${d} columns like train.features, got ${testD}`,
+    );
   }
-  if (n === 0) throw new RangeError("train.features must have at least one row, got 0");
-  const { k = 200, temperature = 0.1 } = options;
-  checkPositiveInteger(k, "k");
-  checkPositive(temperature, "temperature");
-  const labels = checkLabels(train.labels, n, "train.labels", options.numClasses);
-  const numClasses = resolveNumClasses(labels, options.numClasses);
-  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(2 ** 24 / n));
-  checkPositiveInteger(chunkSize, "chunkSize");
+  if (n === 0) throw new RangeError(`${fn}(): train.features must have at least one row, got 0`);
+  checkOptions(fn, options);
+  const k = checkInteger(fn, "k", options.k ?? 200, { min: 1 });
+  const temperature = checkNumber(fn, "temperature", options.temperature ?? 0.1, { above: 0 });
+  const numClasses = checkNumClasses(fn, options.numClasses);
+  const labels = checkLabels(fn, "train.labels", train.labels, n, numClasses);
+  const chunkSize = checkInteger(
+    fn,
+    "chunkSize",
+    options.chunkSize ?? Math.max(1, Math.floor(2 ** 24 / n)),
+    { min: 1 },
+  );
+  if (wantsValueCheck(fn, options.checkValues)) {
+    await checkFinite(fn, "train.features", train.features);
+    await checkFinite(fn, "testFeatures", testFeatures);
+  }
   const kUsed = Math.min(k, n);
+  const { ids, classes } = compactLabels(labels);
 
   const predictions = new Int32Array(m);
-  const bank = tf.tidy(() => normalize(train.features)); // [N, D]
-  const bankLabels = tf.tensor1d(labels, "int32"); // [N]
+  // Per row: the vote of each class, and which classes got one (both reset after the row).
+  const scores = new Float64Array(classes.length);
+  const voted = new Uint8Array(classes.length);
+  const touched = new Int32Array(kUsed);
+  const bank = unitRows(train.features); // [N, D]
   try {
     for (let start = 0; start < m; start += chunkSize) {
       const size = Math.min(chunkSize, m - start);
-      const predicted = tf.tidy(() => {
-        const queries = normalize(testFeatures.slice([start, 0], [size, d])); // [c, D]
+      const [values, indices] = tf.tidy(() => {
+        const queries = unitRows(testFeatures.slice([start, 0], [size, d])); // [c, D]
         const similarity = tf.matMul(queries, bank, false, true); // [c, N]
-        const { values, indices } = tf.topk(similarity, kUsed); // [c, k]
-        const weights = tf.exp(tf.div(values, temperature)); // [c, k]
-        // tf.oneHot needs a depth of at least 2; a second, empty class changes no vote.
-        const depth = Math.max(numClasses, 2);
-        const votes = tf.oneHot(tf.gather(bankLabels, indices), depth); // [c, k, C]
-        const scores = tf.sum(tf.mul(votes, weights.expandDims(2)), 1); // [c, C]
-        return tf.argMax(scores, 1); // [c]
+        const top = tf.topk(similarity, kUsed); // [c, k], most similar first
+        return [top.values, top.indices];
       });
-      predictions.set(await predicted.data(), start);
-      predicted.dispose();
+      const [similarities, neighbours] = [await values.data(), await indices.data()];
+      tf.dispose([values, indices]);
+      for (let row = 0; row < size; row++) {
+        const base = row * kUsed;
+        const best = similarities[base];
+        let count = 0;
+        for (let j = 0; j < kUsed; j++) {
+          const id = ids[neighbours[base + j]];
+          if (voted[id] === 0) {
+            voted[id] = 1;
+            touched[count++] = id;
+          }
+          // At most 1 for every neighbour and exactly 1 for the nearest: no overflow.
+          scores[id] += Math.exp((similarities[base + j] - best) / temperature);
+        }
+        let winner = touched[0];
+        for (let t = 1; t < count; t++) {
+          const id = touched[t];
+          if (scores[id] > scores[winner] || (scores[id] === scores[winner] && id < winner)) {
+            winner = id;
+          }
+        }
+        for (let t = 0; t < count; t++) scores[touched[t]] = voted[touched[t]] = 0;
+        predictions[start + row] = classes[winner];
+      }
     }
   } finally {
-    tf.dispose([bank, bankLabels]);
+    bank.dispose();
   }
   return predictions;
-}
-
-// Rows scaled to unit length; all-zero rows stay zero (similarity 0 to everything).
-function normalize(x: tf.Tensor2D): tf.Tensor2D {
-  const norm = tf.norm(x, "euclidean", 1, true);
-  return tf.div(x, tf.maximum(norm, 1e-12));
 }

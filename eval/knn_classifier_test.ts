@@ -74,6 +74,12 @@ Deno.test("knnClassifier() leaks no tensor and keeps its inputs", async () => {
   const before = tf.memory().numTensors;
   await knnClassifier({ features: train, labels: new Int32Array(30) }, test, { chunkSize: 4 });
   assert.equal(tf.memory().numTensors, before);
+  // Also when the value check finds a NaN.
+  const nan = tf.fill([2, 4], NaN) as tf.Tensor2D;
+  const withNan = tf.memory().numTensors;
+  await assert.rejects(knnClassifier({ features: train, labels: new Int32Array(30) }, nan));
+  assert.equal(tf.memory().numTensors, withNan);
+  nan.dispose();
   assert.ok(!train.isDisposed && !test.isDisposed);
   tf.dispose([train, test]);
 });
@@ -83,36 +89,134 @@ Deno.test("knnClassifier() rejects bad inputs and options, naming them", async (
   const labels = [0, 1, 0, 1];
   await assert.rejects(
     knnClassifier({ features: train, labels }, tf.zeros([2, 2]) as tf.Tensor2D),
-    /testFeatures must have 3 columns/,
+    {
+      name: "RangeError",
+      message: "knnClassifier(): testFeatures must have 3 columns like train.features, got 2",
+    },
   );
+  const flat = tf.zeros([4]);
   await assert.rejects(
-    knnClassifier({ features: tf.zeros([4]) as unknown as tf.Tensor2D, labels }, train),
-    /train.features must be a rank-2 tensor \[N, D\], got \[4\]/,
+    knnClassifier({ features: flat as unknown as tf.Tensor2D, labels }, train),
+    {
+      name: "TypeError",
+      message: "knnClassifier(): train.features must be a rank-2 tensor [N, D], got a float32 " +
+        "tensor of shape [4]",
+    },
   );
-  await assert.rejects(
-    knnClassifier({ features: train, labels: [0, 1] }, train),
-    /train.labels.length must equal the number of rows 4, got 2/,
-  );
+  await assert.rejects(knnClassifier({ features: train, labels: [0, 1] }, train), {
+    name: "RangeError",
+    message: "knnClassifier(): train.labels.length must equal the number of rows 4, got 2",
+  });
   await assert.rejects(
     knnClassifier({ features: train, labels: [0, 1, 2, 0] }, train, { numClasses: 2 }),
-    /train.labels\[2\]/,
+    {
+      name: "RangeError",
+      message: "knnClassifier(): train.labels[2] must be an integer in [0, 2), got 2",
+    },
   );
-  await assert.rejects(
-    knnClassifier({ features: train, labels }, train, { k: 0 }),
-    /k must be a positive integer, got 0/,
-  );
-  await assert.rejects(
-    knnClassifier({ features: train, labels }, train, { temperature: 0 }),
-    /temperature must be a finite number > 0, got 0/,
-  );
+  await assert.rejects(knnClassifier({ features: train, labels: "0101" as never }, train), {
+    name: "TypeError",
+    message: 'knnClassifier(): train.labels must be an array of integer labels, got "0101"',
+  });
+  await assert.rejects(knnClassifier({ features: train, labels }, train, { k: 0 }), {
+    name: "RangeError",
+    message: "knnClassifier(): k must be an integer >= 1, got 0",
+  });
+  await assert.rejects(knnClassifier({ features: train, labels }, train, { temperature: 0 }), {
+    name: "RangeError",
+    message: "knnClassifier(): temperature must be a finite number > 0, got 0",
+  });
   await assert.rejects(
     knnClassifier({ features: train, labels }, train, { chunkSize: 1.5 }),
-    /chunkSize/,
+    /^RangeError: knnClassifier\(\): chunkSize must be an integer >= 1, got 1.5$/,
   );
   await assert.rejects(
-    knnClassifier({ features: tf.zeros([0, 3]) as tf.Tensor2D, labels: [] }, train),
-    /at least one row/,
+    knnClassifier({ features: train, labels }, train, { checkValues: 1 as never }),
+    /^TypeError: knnClassifier\(\): checkValues must be a boolean, got 1$/,
   );
-  tf.disposeVariables();
-  tf.dispose(train);
+  const empty = tf.zeros([0, 3]) as tf.Tensor2D;
+  await assert.rejects(knnClassifier({ features: empty, labels: [] }, train), {
+    name: "RangeError",
+    message: "knnClassifier(): train.features must have at least one row, got 0",
+  });
+  tf.dispose([train, flat, empty]);
+});
+
+// Issue 15, item 9: tfjs said "Argument 'x' passed to 'sqrt' must be float32".
+Deno.test("knnClassifier() names int32 features instead of failing inside tfjs", async () => {
+  const ints = tf.tensor2d([[1, 0], [0, 1]], [2, 2], "int32");
+  const floats = tf.tensor2d([[1, 0], [0, 1]]);
+  await assert.rejects(knnClassifier({ features: ints, labels: [0, 1] }, floats), {
+    name: "TypeError",
+    message: "knnClassifier(): train.features must be of dtype float32, got a int32 tensor of " +
+      "shape [2,2]",
+  });
+  await assert.rejects(knnClassifier({ features: floats, labels: [0, 1] }, ints), {
+    name: "TypeError",
+    message: /^knnClassifier\(\): testFeatures must be of dtype float32/,
+  });
+  tf.dispose([ints, floats]);
+});
+
+// Issue 15, item 1: exp(similarity / t) overflowed float32 at t <= 0.011 and gave [0, 0].
+Deno.test("knnClassifier() stays right at low temperatures (no exp overflow)", async () => {
+  const features = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]);
+  const queries = tf.tensor2d([[1, 0.05], [0.05, 1]]);
+  const labels = [0, 0, 1, 1];
+  for (const temperature of [0.011, 0.01, 0.001, 1e-6, 1e-30]) {
+    const predicted = await knnClassifier({ features, labels }, queries, { k: 2, temperature });
+    assert.deepEqual([...predicted], [0, 1], `temperature ${temperature}`);
+  }
+  // At a low temperature the nearest neighbour decides even against a majority.
+  const majority = tf.tensor2d([[1, 0], [0.6, 0.8], [0.6, 0.8], [0.6, 0.8]]);
+  const q = tf.tensor2d([[1, 0.1]]);
+  const vote = (temperature: number) =>
+    knnClassifier({ features: majority, labels: [0, 1, 1, 1] }, q, { k: 4, temperature });
+  assert.deepEqual([...await vote(0.001)], [0]);
+  assert.deepEqual([...await vote(100)], [1]);
+  tf.dispose([features, queries, majority, q]);
+});
+
+// Issue 15, item 3: a NaN training row flipped a prediction, a NaN query was class 0.
+Deno.test("knnClassifier() rejects NaN and infinite features unless told not to check", async () => {
+  const good = tf.tensor2d([[1, 0], [0, 1], [1, 0.1]]);
+  const nanRow = tf.tensor2d([[1, 0], [NaN, 1], [1, 0.1]]);
+  const infQuery = tf.tensor2d([[1, 0], [0, -Infinity]]);
+  await assert.rejects(knnClassifier({ features: nanRow, labels: [0, 1, 0] }, good), {
+    name: "RangeError",
+    message: "knnClassifier(): train.features must be a tensor of finite values, got a float32 " +
+      "tensor of shape [3,2] holding NaN in row 1",
+  });
+  await assert.rejects(knnClassifier({ features: good, labels: [0, 1, 0] }, infQuery), {
+    name: "RangeError",
+    message: /testFeatures must be a tensor of finite values, .* holding -Infinity in row 1$/,
+  });
+  const unchecked = await knnClassifier({ features: good, labels: [0, 1, 0] }, infQuery, {
+    checkValues: false,
+  });
+  assert.equal(unchecked.length, 2);
+  tf.dispose([good, nanRow, infQuery]);
+});
+
+Deno.test("knnClassifier() normalises rows of huge finite values without overflow", async () => {
+  // Norms near 1e20 square past float32's largest value.
+  const features = tf.tensor2d([[1e20, 0], [0, 1e20], [3e20, 1e19]]);
+  const queries = tf.tensor2d([[2e20, 1e18], [1e18, 2e20]]);
+  const predicted = await knnClassifier({ features, labels: [0, 1, 0] }, queries, { k: 1 });
+  assert.deepEqual([...predicted], [0, 1]);
+  tf.dispose([features, queries]);
+});
+
+// Issue 15, item 10: the one-hot depth followed the largest label (5,000,000: 595 MB, 5.2 s).
+Deno.test("knnClassifier() answers with the labels given, however large, and checks numClasses", async () => {
+  const features = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]);
+  const queries = tf.tensor2d([[1, 0.2], [0.2, 1]]);
+  const labels = Int32Array.from([7, 7, 5_000_000, 5_000_000]); // as @selfsup/data yields them
+  const predicted = await knnClassifier({ features, labels }, queries, { k: 2 });
+  assert.deepEqual([...predicted], [7, 5_000_000]);
+  await assert.rejects(
+    knnClassifier({ features, labels }, queries, { numClasses: 10 }),
+    /^RangeError: knnClassifier\(\): train.labels\[2\] must be an integer in \[0, 10\), got 5000000$/,
+  );
+  tf.dispose([features, queries]);
 });

@@ -1,18 +1,33 @@
 import * as tf from "@tensorflow/tfjs";
+import {
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkSeed,
+  deriveSeed,
+  permutation,
+} from "@selfsup/internal";
+import { warmupCosine } from "@selfsup/optim";
 import type { LabelledFeatures } from "./knn_classifier.ts";
 import { accuracy } from "./metrics.ts";
-import { permutation } from "./_random.ts";
 import {
   checkFeatures,
+  checkFinite,
   checkLabels,
-  checkPositive,
-  checkPositiveInteger,
-  resolveNumClasses,
+  checkNumClasses,
+  compactLabels,
+  unitRows,
+  wantsValueCheck,
 } from "./_validate.ts";
 
 /** Options of {@linkcode linearProbe}. */
 export interface LinearProbeOptions {
-  /** Number of classes; default: largest training label + 1. */
+  /**
+   * Number of classes: every label must be below it (default: largest training label + 1).
+   * The classifier has one output per class present in the training labels, so its size
+   * depends on the data, never on how large a label is.
+   */
   numClasses?: number;
   /**
    * Feature normalisation, fitted on the training features and applied to both sets:
@@ -24,14 +39,25 @@ export interface LinearProbeOptions {
   epochs?: number;
   /** Mini-batch size (default 256). */
   batchSize?: number;
-  /** Peak learning rate of SGD with Nesterov momentum, cosine-decayed to 0 (default 0.05). */
+  /**
+   * Peak learning rate of SGD with Nesterov momentum, cosine-decayed to 0 by
+   * `warmupCosine` of `@selfsup/optim` without warmup (default 0.05).
+   */
   learningRate?: number;
-  /** Momentum (default 0.9). */
+  /** Momentum, in [0, 1] as in `@selfsup/optim` (default 0.9). */
   momentum?: number;
   /** L2 penalty `weightDecay / 2 * |W|^2` on the weights, not the bias (default 1e-4). */
   weightDecay?: number;
-  /** Integer seed of the mini-batch order (default 0). */
+  /**
+   * Integer seed of the mini-batch order (default 0): epoch `e` visits the rows in the order
+   * `batches()` of `@selfsup/data` gives for the same seed and epoch.
+   */
   seed?: number;
+  /**
+   * Read the features back once to reject NaN and infinities (default true). One GPU
+   * round-trip per call, small beside the training; pass `false` to skip it.
+   */
+  checkValues?: boolean;
 }
 
 /** Result of {@linkcode linearProbe}. */
@@ -51,20 +77,22 @@ export interface LinearProbeResult {
  * (softmax, cross-entropy) trained on frozen features, reporting test accuracy.
  *
  * Training is deterministic for a seed: weights start at zero, mini-batches follow a seeded
- * shuffle, and SGD with Nesterov momentum runs for a fixed number of epochs with a cosine
- * learning-rate schedule decaying to zero (as in the SimCLR paper's linear evaluation). The
- * problem is convex, so this settles at the optimum given enough epochs; the defaults (30
- * epochs) reach 85.3% on raw Fashion-MNIST pixels. No tensor is leaked; the inputs are not
- * disposed.
+ * shuffle (the order of `batches()` in `@selfsup/data`), and tfjs's momentum optimizer with
+ * Nesterov momentum runs for a fixed number of epochs, its rate following `warmupCosine` of
+ * `@selfsup/optim` from `learningRate` down to zero (as in the SimCLR paper's linear
+ * evaluation). The problem is convex, so this settles at the optimum given enough epochs;
+ * the defaults (30 epochs) reach 85.3% on raw Fashion-MNIST pixels. No tensor is leaked; the
+ * inputs are not disposed.
  *
  * @param train Training features and labels (compute them once, e.g. with
  *   {@linkcode extractFeatures}).
  * @param test Test features and labels.
  * @param options Normalisation and optimiser settings.
  * @returns Test accuracy and predictions, training accuracy and loss.
- * @throws {TypeError} If the features are not rank-2 tensors.
+ * @throws {TypeError} If the features are not float32 rank-2 tensors, the labels not arrays,
+ *   or an option has the wrong type.
  * @throws {RangeError} If the feature sizes or label counts do not match, a label is out of
- *   range, or an option is invalid.
+ *   range, an option is out of range, or (with `checkValues`) a feature is NaN or infinite.
  *
  * @example Two separable clusters
  * ```ts
@@ -87,89 +115,101 @@ export async function linearProbe(
   test: LabelledFeatures,
   options: LinearProbeOptions = {},
 ): Promise<LinearProbeResult> {
-  const [n, d] = checkFeatures(train.features, "train.features");
-  const [m, testD] = checkFeatures(test.features, "test.features");
+  const fn = "linearProbe";
+  checkOptions(fn, train, "train");
+  checkOptions(fn, test, "test");
+  const [n, d] = checkFeatures(fn, "train.features", train.features);
+  const [m, testD] = checkFeatures(fn, "test.features", test.features);
   if (testD !== d) {
-    throw new RangeError(`test.features must have ${d} columns like train.features, got ${testD}`);
-  }
-  if (n === 0) throw new RangeError("train.features must have at least one row, got 0");
-  const {
-    normalize = "standardize",
-    epochs = 30,
-    batchSize = 256,
-    learningRate = 0.05,
-    momentum = 0.9,
-    weightDecay = 1e-4,
-    seed = 0,
-  } = options;
-  if (normalize !== "standardize" && normalize !== "l2" && normalize !== "none") {
     throw new RangeError(
-      `normalize must be "standardize", "l2" or "none", got ${JSON.stringify(normalize)}`,
+      `${fn}(): test.features must have ${d} columns like train.features, got ${testD}`,
     );
   }
-  checkPositiveInteger(epochs, "epochs");
-  checkPositiveInteger(batchSize, "batchSize");
-  checkPositive(learningRate, "learningRate");
-  if (!(momentum >= 0 && momentum < 1)) {
-    throw new RangeError(`momentum must be in [0, 1), got ${momentum}`);
+  if (n === 0) throw new RangeError(`${fn}(): train.features must have at least one row, got 0`);
+  checkOptions(fn, options);
+  const normalize = checkOneOf(
+    fn,
+    "normalize",
+    options.normalize ?? "standardize",
+    [
+      "standardize",
+      "l2",
+      "none",
+    ] as const,
+  );
+  const epochs = checkInteger(fn, "epochs", options.epochs ?? 30, { min: 1 });
+  const batchSize = checkInteger(fn, "batchSize", options.batchSize ?? 256, { min: 1 });
+  const learningRate = checkNumber(fn, "learningRate", options.learningRate ?? 0.05, {
+    above: 0,
+  });
+  const momentum = checkNumber(fn, "momentum", options.momentum ?? 0.9, { min: 0, max: 1 });
+  const weightDecay = checkNumber(fn, "weightDecay", options.weightDecay ?? 1e-4, { min: 0 });
+  const seed = checkSeed(fn, options.seed ?? 0);
+  const given = checkNumClasses(fn, options.numClasses);
+  const trainLabels = checkLabels(fn, "train.labels", train.labels, n, given);
+  const numClasses = given ?? trainLabels.reduce((a, b) => Math.max(a, b), 0) + 1;
+  const testLabels = checkLabels(fn, "test.labels", test.labels, m, numClasses);
+  if (wantsValueCheck(fn, options.checkValues)) {
+    await checkFinite(fn, "train.features", train.features);
+    await checkFinite(fn, "test.features", test.features);
   }
-  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
-    throw new RangeError(`weightDecay must be a finite number >= 0, got ${weightDecay}`);
-  }
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  const trainLabels = checkLabels(train.labels, n, "train.labels", options.numClasses);
-  const numClasses = resolveNumClasses(trainLabels, options.numClasses);
-  const testLabels = checkLabels(test.labels, m, "test.labels", numClasses);
+  const { ids, classes } = compactLabels(trainLabels);
   // tf.oneHot needs a depth of at least 2; with one class the extra logit is never the target.
-  const outputs = Math.max(numClasses, 2);
+  const outputs = Math.max(classes.length, 2);
 
   const [xTrain, xTest] = tf.tidy(() =>
     normalizeFeatures(train.features, test.features, normalize)
   );
-  const yTrain = tf.tensor1d(trainLabels, "int32");
+  const yTrain = tf.tensor1d(ids, "int32");
   // Made in tidy so that the zero tensors the variables are copied from are freed.
   const params = tf.tidy(
     () => [tf.variable(tf.zeros([d, outputs])), tf.variable(tf.zeros([outputs]))],
   );
   const [weights, bias] = params;
-  const velocities = tf.tidy(() => params.map((p) => tf.variable(tf.zerosLike(p))));
+  const totalSteps = epochs * Math.ceil(n / batchSize);
+  const schedule = warmupCosine({ baseLr: learningRate, warmupSteps: 0, totalSteps });
+  // Nesterov momentum in PyTorch's form: v = m v + g; p -= lr (g + m v).
+  const optimizer = tf.train.momentum(learningRate, momentum, true);
   try {
-    const totalSteps = epochs * Math.ceil(n / batchSize);
     let step = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = permutation(n, seed * 1000003 + epoch);
+      const order = permutation(n, deriveSeed(seed, epoch));
       for (let start = 0; start < n; start += batchSize) {
-        const lr = learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
+        // setLearningRate, not an assignment: tfjs's momentum optimizer keeps its rate in a
+        // scalar that assigning `learningRate` does not change.
+        optimizer.setLearningRate(schedule(step));
         tf.tidy(() => {
           const index = tf.tensor1d(order.subarray(start, start + batchSize), "int32");
           const x = tf.gather(xTrain, index); // [B, D]
           const y = tf.oneHot(tf.gather(yTrain, index), outputs); // [B, C]
-          const { grads } = tf.variableGrads(() => {
-            const logits = tf.add(tf.matMul(x, weights), bias); // [B, C]
-            const loss = tf.losses.softmaxCrossEntropy(y, logits);
-            return tf.add(loss, tf.mul(weightDecay / 2, tf.sum(tf.square(weights))));
-          }, params);
-          // SGD with Nesterov momentum (PyTorch's form): v = m v + g; p -= lr (g + m v).
-          params.forEach((p, i) => {
-            const g = grads[p.name];
-            const v = tf.add(tf.mul(momentum, velocities[i]), g);
-            velocities[i].assign(v);
-            p.assign(tf.sub(p, tf.mul(lr, tf.add(g, tf.mul(momentum, v)))));
-          });
+          optimizer.minimize(
+            () => {
+              const logits = tf.add(tf.matMul(x, weights), bias); // [B, C]
+              const loss = tf.losses.softmaxCrossEntropy(y, logits);
+              return tf.add(loss, tf.mul(weightDecay / 2, tf.sum(tf.square(weights)))) as tf.Scalar;
+            },
+            false,
+            [weights, bias],
+          );
         });
         step++;
       }
     }
-    const [trainPredictions, trainLoss] = await predictWithLoss(xTrain, yTrain, weights, bias);
-    const [predictions] = await predictWithLoss(xTest, undefined, weights, bias);
+    const [trainIds, trainLoss] = await predictWithLoss(xTrain, yTrain, weights, bias);
+    const [testIds] = await predictWithLoss(xTest, undefined, weights, bias);
+    const predictions = Int32Array.from(testIds, (id) => classes[id]);
     return {
       accuracy: accuracy(predictions, testLabels),
       predictions,
-      trainAccuracy: accuracy(trainPredictions, trainLabels),
+      trainAccuracy: accuracy(Int32Array.from(trainIds, (id) => classes[id]), trainLabels),
       trainLoss,
     };
   } finally {
-    tf.dispose([xTrain, xTest, yTrain, ...params, ...velocities]);
+    optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose() leaves the learning-rate scalar of the SGD
+    // optimizer it extends; that class's dispose frees it.
+    tf.SGDOptimizer.prototype.dispose.call(optimizer);
+    tf.dispose([xTrain, xTest, yTrain, ...params]);
   }
 }
 
@@ -179,11 +219,7 @@ function normalizeFeatures(
   mode: "standardize" | "l2" | "none",
 ): [tf.Tensor2D, tf.Tensor2D] {
   if (mode === "none") return [train.clone(), test.clone()];
-  if (mode === "l2") {
-    const unit = (x: tf.Tensor2D): tf.Tensor2D =>
-      tf.div(x, tf.maximum(tf.norm(x, "euclidean", 1, true), 1e-12));
-    return [unit(train), unit(test)];
-  }
+  if (mode === "l2") return [unitRows(train), unitRows(test)];
   const { mean, variance } = tf.moments(train, 0); // [D]
   // Constant features are only centred (as scikit-learn's StandardScaler does).
   const std = tf.where(tf.less(variance, 1e-12), tf.onesLike(variance), tf.sqrt(variance));

@@ -131,32 +131,101 @@ Deno.test("linearProbe() is reproducible for a seed and leaks no tensor", async 
 
 Deno.test("linearProbe() rejects bad inputs and options, naming them", async () => {
   const x = tf.zeros([4, 2]) as tf.Tensor2D;
+  const x3 = tf.zeros([4, 3]) as tf.Tensor2D;
   const good = { features: x, labels: [0, 1, 0, 1] };
+  await assert.rejects(linearProbe(good, { features: x3, labels: [0, 1, 0, 1] }), {
+    name: "RangeError",
+    message: "linearProbe(): test.features must have 2 columns like train.features, got 3",
+  });
+  await assert.rejects(linearProbe(good, { features: x, labels: [0, 1, 2, 1] }), {
+    name: "RangeError",
+    message: "linearProbe(): test.labels[2] must be an integer in [0, 2), got 2",
+  });
+  await assert.rejects(linearProbe(good, good, { normalize: "max" as "l2" }), {
+    name: "RangeError",
+    message: 'linearProbe(): normalize must be one of "standardize", "l2", "none", got "max"',
+  });
+  await assert.rejects(linearProbe(good, good, { epochs: 0 }), {
+    name: "RangeError",
+    message: "linearProbe(): epochs must be an integer >= 1, got 0",
+  });
+  await assert.rejects(linearProbe(good, good, { learningRate: -1 }), {
+    name: "RangeError",
+    message: "linearProbe(): learningRate must be a finite number > 0, got -1",
+  });
+  await assert.rejects(linearProbe(good, good, { momentum: 1.5 }), {
+    name: "RangeError",
+    message: "linearProbe(): momentum must be a finite number in [0, 1], got 1.5",
+  });
   await assert.rejects(
-    linearProbe(good, { features: tf.zeros([4, 3]) as tf.Tensor2D, labels: [0, 1, 0, 1] }),
-    /test.features must have 2 columns/,
+    linearProbe(good, good, { weightDecay: Number.NaN }),
+    /^RangeError: linearProbe\(\): weightDecay must be a finite number >= 0, got NaN$/,
   );
+  await assert.rejects(linearProbe(good, good, { seed: 0.5 }), {
+    name: "RangeError",
+    message: "linearProbe(): seed must be a safe integer, got 0.5",
+  });
+  await assert.rejects(linearProbe(good, good, { seed: "1" as never }), TypeError);
+  const ints = tf.zeros([4, 2], "int32") as tf.Tensor2D;
+  await assert.rejects(linearProbe({ features: ints, labels: [0, 1, 0, 1] }, good), {
+    name: "TypeError",
+    message: /^linearProbe\(\): train.features must be of dtype float32, got a int32 tensor/,
+  });
+  tf.dispose([x, x3, ints]);
+});
+
+Deno.test("linearProbe() accepts momentum 1, the top of optim's range [0, 1]", async () => {
+  const x = tf.tensor2d([[0, 0], [0, 1], [5, 5], [5, 6]]);
+  const labels = [0, 0, 1, 1];
+  const result = await linearProbe({ features: x, labels }, { features: x, labels }, {
+    momentum: 1,
+    epochs: 3,
+    batchSize: 2,
+  });
+  assert.equal(result.predictions.length, 4);
+  x.dispose();
+});
+
+// Issue 15, item 3: a NaN feature gave trainLoss NaN and accuracy 0.5 with no error.
+Deno.test("linearProbe() rejects NaN and infinite features unless told not to check", async () => {
+  const x = tf.tensor2d([[0, 0], [0, 1], [5, NaN], [5, 6]]);
+  const good = tf.tensor2d([[0, 0], [0, 1], [5, 5], [5, 6]]);
+  const labels = [0, 0, 1, 1];
+  await assert.rejects(linearProbe({ features: x, labels }, { features: good, labels }), {
+    name: "RangeError",
+    message: "linearProbe(): train.features must be a tensor of finite values, got a float32 " +
+      "tensor of shape [4,2] holding NaN in row 2",
+  });
+  const inf = tf.tensor2d([[Infinity, 0], [0, 1], [5, 5], [5, 6]]);
   await assert.rejects(
-    linearProbe(good, { features: x, labels: [0, 1, 2, 1] }),
-    /test.labels\[2\] must be an integer in \[0, 2\), got 2/,
+    linearProbe({ features: good, labels }, { features: inf, labels }),
+    /test.features must be a tensor of finite values, .* holding Infinity in row 0$/,
   );
-  await assert.rejects(
-    linearProbe(good, good, { normalize: "max" as "l2" }),
-    /normalize must be "standardize", "l2" or "none", got "max"/,
+  const unchecked = await linearProbe({ features: x, labels }, { features: good, labels }, {
+    epochs: 1,
+    checkValues: false,
+  });
+  assert.ok(Number.isNaN(unchecked.trainLoss));
+  tf.dispose([x, good, inf]);
+});
+
+Deno.test("linearProbe() takes the Int32Array labels of @selfsup/data and large label values", async () => {
+  const x = tf.tensor2d([[10, 0.5], [9, -0.5], [0.5, 9], [-0.5, 10]]);
+  const small = await linearProbe(
+    { features: x, labels: Int32Array.from([0, 0, 1, 1]) },
+    { features: x, labels: Int32Array.from([0, 0, 1, 1]) },
+    { epochs: 50, batchSize: 2 },
   );
-  await assert.rejects(
-    linearProbe(good, good, { epochs: 0 }),
-    /epochs must be a positive integer, got 0/,
+  // The same problem with labels 3 and 4,000,000: one output per class present, so the same
+  // training, the same answers under the other names, and no 4,000,001-wide layer.
+  const large = await linearProbe(
+    { features: x, labels: Int32Array.from([3, 3, 4_000_000, 4_000_000]) },
+    { features: x, labels: [3, 3, 4_000_000, 3] },
+    { epochs: 50, batchSize: 2 },
   );
-  await assert.rejects(
-    linearProbe(good, good, { learningRate: -1 }),
-    /learningRate must be a finite number > 0, got -1/,
-  );
-  await assert.rejects(
-    linearProbe(good, good, { momentum: 1 }),
-    /momentum must be in \[0, 1\), got 1/,
-  );
-  await assert.rejects(linearProbe(good, good, { weightDecay: Number.NaN }), /weightDecay/);
-  await assert.rejects(linearProbe(good, good, { seed: 0.5 }), /seed must be an integer, got 0.5/);
+  assert.deepEqual([...small.predictions], [0, 0, 1, 1]);
+  assert.deepEqual([...large.predictions], [3, 3, 4_000_000, 4_000_000]);
+  assert.equal(large.trainLoss, small.trainLoss);
+  assert.equal(large.accuracy, 0.75);
   x.dispose();
 });

@@ -1,4 +1,4 @@
-import { checkLabels, resolveNumClasses } from "./_validate.ts";
+import { checkLabels, checkNumClasses } from "./_validate.ts";
 
 /**
  * The share of predictions equal to the true labels.
@@ -6,6 +6,7 @@ import { checkLabels, resolveNumClasses } from "./_validate.ts";
  * @param predictions Predicted class per example.
  * @param labels True class per example, same length.
  * @returns Accuracy in [0, 1] (NaN for zero examples).
+ * @throws {TypeError} If an argument is not an array or typed array.
  * @throws {RangeError} If the lengths differ or a value is not a non-negative integer.
  *
  * @example
@@ -17,8 +18,9 @@ import { checkLabels, resolveNumClasses } from "./_validate.ts";
  * ```
  */
 export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const truth = checkLabels(labels, labels.length, "labels");
-  const predicted = checkLabels(predictions, truth.length, "predictions");
+  const fn = "accuracy";
+  const truth = checkLabels(fn, "labels", labels, undefined);
+  const predicted = checkLabels(fn, "predictions", predictions, truth.length);
   let correct = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) correct++;
   return correct / truth.length;
@@ -32,6 +34,7 @@ export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<numbe
  * @param labels True class per example, same length.
  * @param numClasses Number of classes; default: largest label or prediction + 1.
  * @returns A `numClasses x numClasses` matrix of counts.
+ * @throws {TypeError} If an argument has the wrong type.
  * @throws {RangeError} If the lengths differ or a value is out of range.
  *
  * @example
@@ -47,11 +50,12 @@ export function confusionMatrix(
   labels: ArrayLike<number>,
   numClasses?: number,
 ): number[][] {
-  const truth = checkLabels(labels, labels.length, "labels", numClasses);
-  const predicted = checkLabels(predictions, truth.length, "predictions", numClasses);
-  const classes = numClasses ??
-    Math.max(resolveNumClasses(truth), resolveNumClasses(predicted));
-  resolveNumClasses(truth, classes);
+  const fn = "confusionMatrix";
+  const given = checkNumClasses(fn, numClasses);
+  const truth = checkLabels(fn, "labels", labels, undefined, given);
+  const predicted = checkLabels(fn, "predictions", predictions, truth.length, given);
+  const largest = (values: Int32Array) => values.reduce((a, b) => Math.max(a, b), 0);
+  const classes = given ?? Math.max(largest(truth), largest(predicted)) + 1;
   const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < truth.length; i++) matrix[truth[i]][predicted[i]]++;
   return matrix;

@@ -20,15 +20,31 @@ Deno.test("confusionMatrix() counts true class by predicted class", () => {
   assert.deepEqual(confusionMatrix([0], [0], 2), [[1, 0], [0, 0]]);
 });
 
+Deno.test("metrics take the Int32Array labels of @selfsup/data", () => {
+  const labels = Int32Array.from([0, 1, 1, 2]);
+  assert.equal(accuracy(Int32Array.from([0, 1, 2, 2]), labels), 0.75);
+  assert.deepEqual(confusionMatrix(new Int32Array(4), labels), [[1, 0, 0], [2, 0, 0], [1, 0, 0]]);
+});
+
 Deno.test("metrics reject mismatched lengths and bad values, naming them", () => {
-  assert.throws(
-    () => accuracy([0, 1], [0]),
-    /predictions.length must equal the number of rows 1, got 2/,
-  );
-  assert.throws(() => accuracy([0, -1], [0, 1]), /predictions\[1\] must be an integer/);
-  assert.throws(
-    () => confusionMatrix([0, 2], [0, 1], 2),
-    /predictions\[1\] must be an integer in \[0, 2\), got 2/,
-  );
-  assert.throws(() => confusionMatrix([0], [0], 0), /labels\[0\] must be an integer in \[0, 0\)/);
+  assert.throws(() => accuracy([0, 1], [0]), {
+    name: "RangeError",
+    message: "accuracy(): predictions.length must equal the number of rows 1, got 2",
+  });
+  assert.throws(() => accuracy([0, -1], [0, 1]), {
+    name: "RangeError",
+    message: "accuracy(): predictions[1] must be an integer in [0, 2147483647), got -1",
+  });
+  assert.throws(() => accuracy([0], "0" as never), {
+    name: "TypeError",
+    message: 'accuracy(): labels must be an array of integer labels, got "0"',
+  });
+  assert.throws(() => confusionMatrix([0, 2], [0, 1], 2), {
+    name: "RangeError",
+    message: "confusionMatrix(): predictions[1] must be an integer in [0, 2), got 2",
+  });
+  assert.throws(() => confusionMatrix([0], [0], 0), {
+    name: "RangeError",
+    message: "confusionMatrix(): numClasses must be an integer >= 1, got 0",
+  });
 });

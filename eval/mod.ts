@@ -6,13 +6,24 @@
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { accuracy, knnClassifier, linearProbe } from "@selfsup/eval";
+ * import assert from "node:assert/strict";
  *
- * const train = { features: tf.randomNormal([64, 8], 0, 1, "float32", 1) as tf.Tensor2D, labels: Array.from({ length: 64 }, (_, i) => i % 4) };
- * const test = { features: tf.randomNormal([16, 8], 0, 1, "float32", 2) as tf.Tensor2D, labels: Array.from({ length: 16 }, (_, i) => i % 4) };
+ * // Four classes, each a cluster around its own direction (the labels may be the
+ * // Int32Array that @selfsup/data yields).
+ * const centres = tf.randomNormal([4, 8], 0, 3, "float32", 1);
+ * const labelled = (n: number, seed: number) => {
+ *   const labels = Int32Array.from({ length: n }, (_, i) => i % 4);
+ *   const noise = tf.randomNormal([n, 8], 0, 1, "float32", seed);
+ *   const features = tf.tidy(() => tf.gather(centres, labels).add(noise)) as tf.Tensor2D;
+ *   noise.dispose();
+ *   return { features, labels };
+ * };
+ * const train = labelled(64, 2), test = labelled(16, 3);
  * const knn = await knnClassifier(train, test.features, { k: 10 });
  * const probe = await linearProbe(train, test, { epochs: 5 });
- * console.log(accuracy(knn, test.labels), probe.accuracy);
- * tf.dispose([train.features, test.features]);
+ * assert.ok(accuracy(knn, test.labels) > 0.9);
+ * assert.ok(probe.accuracy > 0.9);
+ * tf.dispose([centres, train.features, test.features]);
  * ```
  *
  * @module

@@ -8,9 +8,9 @@
 // --train / --test take balanced prefixes of the splits (the classes are interleaved).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type Dataset, selectImages } from "../data/mod.ts";
-import { loadFashionMnist } from "../data/files.ts";
-import { accuracy, extractFeatures, knnClassifier, linearProbe } from "../eval/mod.ts";
+import { type Dataset, selectImages } from "@selfsup/data";
+import { loadFashionMnist } from "@selfsup/data/files";
+import { accuracy, extractFeatures, knnClassifier, linearProbe } from "@selfsup/eval";
 
 const { values } = parseArgs({
   args: Deno.args,
