@@ -110,7 +110,7 @@ Deno.test("the presets reject bad input with named errors", () => {
     [
       () => simclrViews(ints, { seed: 1 }),
       "TypeError",
-      "simclrViews(): images must be of dtype float32, got a int32 tensor of shape [1,4,4,3]",
+      "simclrViews(): images must be of dtype float32, got an int32 tensor of shape [1,4,4,3]",
     ],
     [
       () => smallImageViews(big, { seed: 1 }),

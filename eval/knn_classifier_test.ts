@@ -148,7 +148,7 @@ Deno.test("knnClassifier() names int32 features instead of failing inside tfjs",
   const floats = tf.tensor2d([[1, 0], [0, 1]]);
   await assert.rejects(knnClassifier({ features: ints, labels: [0, 1] }, floats), {
     name: "TypeError",
-    message: "knnClassifier(): train.features must be of dtype float32, got a int32 tensor of " +
+    message: "knnClassifier(): train.features must be of dtype float32, got an int32 tensor of " +
       "shape [2,2]",
   });
   await assert.rejects(knnClassifier({ features: floats, labels: [0, 1] }, ints), {

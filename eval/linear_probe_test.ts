@@ -169,7 +169,7 @@ Deno.test("linearProbe() rejects bad inputs and options, naming them", async () 
   const ints = tf.zeros([4, 2], "int32") as tf.Tensor2D;
   await assert.rejects(linearProbe({ features: ints, labels: [0, 1, 0, 1] }, good), {
     name: "TypeError",
-    message: /^linearProbe\(\): train.features must be of dtype float32, got a int32 tensor/,
+    message: /^linearProbe\(\): train.features must be of dtype float32, got an int32 tensor/,
   });
   tf.dispose([x, x3, ints]);
 });

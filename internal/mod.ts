@@ -1,6 +1,8 @@
 /**
  * Internal helpers of the selfsup packages: the seeded generator, permutations, seed
- * derivation, argument validation and its message format, and layer seeds.
+ * derivation, argument validation and its message format, layer seeds and the layer helpers
+ * both model packages build from (the fused batch-norm layer and op), and model and optimizer
+ * state as plain tensor records.
  *
  * Not for users: published only because the packages that import it are (as the Deno
  * standard library's `@std/internal`). Its API may change in any release. The public seed

@@ -17,7 +17,9 @@ import * as tf from "@tensorflow/tfjs";
  * ```
  */
 export function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (value instanceof tf.Tensor) {
+    return `${article(value.dtype)} ${value.dtype} tensor of shape [${value.shape}]`;
+  }
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "bigint") return `${value}n`;
@@ -30,6 +32,10 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   if (typeof value === "function") return "a function";
   return `an object`;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
 }
 
 /**

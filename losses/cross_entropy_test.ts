@@ -183,13 +183,13 @@ Deno.test("crossEntropy() rejects bad arguments with a house-format error naming
     [
       () => crossEntropy(logits, tf.tensor2d([[0], [1]], [2, 1], "int32")),
       TypeError,
-      "crossEntropy(): labels must be a rank-1 tensor [N], got a int32 tensor of shape [2,1]",
+      "crossEntropy(): labels must be a rank-1 tensor [N], got an int32 tensor of shape [2,1]",
     ],
     [
       () => crossEntropy(logits, tf.tensor1d([0, 1, 2], "int32")),
       RangeError,
       "crossEntropy(): labels must be an int32 tensor of shape [2], one per row of logits, " +
-      "got a int32 tensor of shape [3]",
+      "got an int32 tensor of shape [3]",
     ],
     [
       () => crossEntropy(logits, tf.tensor1d([0, 3], "int32")),

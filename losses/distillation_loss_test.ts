@@ -165,7 +165,7 @@ Deno.test("distillationLoss() rejects bad arguments with a house-format error na
     [
       () => distillationLoss(tf.ones([2, 3], "int32"), good),
       TypeError,
-      "distillationLoss(): studentLogits must be of dtype float32, got a int32 tensor of shape [2,3]",
+      "distillationLoss(): studentLogits must be of dtype float32, got an int32 tensor of shape [2,3]",
     ],
     [
       () => distillationLoss(tf.ones([6]), good),

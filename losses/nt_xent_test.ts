@@ -240,7 +240,7 @@ Deno.test("ntXent() rejects bad arguments with a house-format error naming them"
     [
       () => ntXent(good, tf.ones([3, 4], "int32")),
       TypeError,
-      "ntXent(): z2 must be of dtype float32, got a int32 tensor of shape [3,4]",
+      "ntXent(): z2 must be of dtype float32, got an int32 tensor of shape [3,4]",
     ],
     [
       () => ntXent(tf.ones([3]), good),
