@@ -48,3 +48,19 @@ Deno.test("metrics reject mismatched lengths and bad values, naming them", () =>
     message: "confusionMatrix(): numClasses must be an integer >= 1, got 0",
   });
 });
+
+Deno.test("confusionMatrix() refuses a class count that would make a matrix out of proportion", () => {
+  const before = Deno.memoryUsage().rss;
+  assert.throws(() => confusionMatrix([0, 1], [5_000_000, 0]), {
+    name: "RangeError",
+    message: "confusionMatrix(): labels and predictions must be of at most 2048 classes (one " +
+      "count per pair of classes), as many as the largest value + 1, got 5000001",
+  });
+  assert.throws(() => confusionMatrix([0], [0], 100_000), {
+    name: "RangeError",
+    message: "confusionMatrix(): numClasses must be at most 2048 (one count per pair of " +
+      "classes), got 100000",
+  });
+  assert.ok(Deno.memoryUsage().rss - before < 64 * 2 ** 20, "no large allocation");
+  assert.equal(confusionMatrix([2047], [0]).length, 2048);
+});
