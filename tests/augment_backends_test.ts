@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { byolViews, randomColorJitter, simclrViews } from "../augment/mod.ts";
 import { startBackend } from "../backends/mod.ts";
+import { nativeRequired } from "../backends/_test_util.ts";
 
 tf.enableProdMode();
 
@@ -33,6 +34,8 @@ for (const name of ["wasm", "blas"] as const) {
     await startBackend(name);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
+    // In CI's native run a backend that does not start is a failure, not a skip.
+    if (nativeRequired()) throw new Error(`SELFSUP_REQUIRE_NATIVE=1, but ${name}: ${failure}`);
   }
   Deno.test({
     name: `the views on the ${name} backend match the cpu backend's for the same seed` +
