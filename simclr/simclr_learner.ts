@@ -82,7 +82,7 @@ export interface SimclrLearnerOptions {
   /**
    * Any `tf.Optimizer`. Default: LARS of `@selfsup/optim` with momentum 0.9, weight decay
    * 1e-6 and trust coefficient 0.001, batch-norm parameters and biases excluded from both
-   * (SimCLR, section B.1; google-research/simclr); the learner owns (and disposes) the default
+   * (SimCLR, section 2.3; google-research/simclr); the learner owns (and disposes) the default
    * optimizer, an optimizer passed in stays the caller's.
    */
   optimizer?: tf.Optimizer;
@@ -90,7 +90,7 @@ export interface SimclrLearnerOptions {
    * The learning rate: a constant, or a function from the step to the rate (a finite number
    * >= 0), set before each step with `setLearningRate`. When omitted with the default
    * optimizer: SimCLR's schedule, linear warmup then cosine decay (`warmupCosine`) to a peak
-   * of 0.3 x batchSize / 256 (`linearScaledLr`, SimCLR section B.1), which needs `batchSize`
+   * of 0.3 x batchSize / 256 (`linearScaledLr`, SimCLR section 2.3), which needs `batchSize`
    * and `totalSteps`. When omitted with an optimizer passed in: that optimizer keeps its own
    * rate.
    */
@@ -206,7 +206,7 @@ function checkKeys(
  * of z and applies the gradients to every trainable weight of the encoder and the head.
  * Running both views as one batch makes batch normalisation use statistics over all 2N views:
  * the single-device form of the paper's global batch norm, which aggregates the statistics
- * over all devices so that they cannot leak which views belong together (section B.1).
+ * over all devices so that they cannot leak which views belong together ("Global BN", section 2.2).
  *
  * Ownership: the encoder, and the head and optimizer when passed in, are the caller's; the
  * learner trains them in place and never disposes them. {@linkcode SimclrLearner.dispose}
