@@ -27,6 +27,7 @@ export * from "./random.ts";
 export * from "./validate.ts";
 export * from "./layer_seed.ts";
 export * from "./tensor_records.ts";
+export * from "./learner_checks.ts";
 export * from "./batch_norm_training.ts";
 export * from "./batch_normalization.ts";
 export * from "./layers.ts";

@@ -1,7 +1,7 @@
 // Model and optimizer state as plain records (names, shapes, typed arrays): what the learners
 // hand to a checkpoint and take back, identical in every runtime and free of tensors to dispose.
 import * as tf from "@tensorflow/tfjs";
-import { rangeError, typeError } from "./validate.ts";
+import { checkInteger, checkOptions, describe, rangeError, typeError } from "./validate.ts";
 
 /** One tensor's values as a plain, structured-cloneable record. */
 export interface TensorRecord {
@@ -63,38 +63,107 @@ export function writeModelWeights(
   model: tf.LayersModel,
   records: readonly TensorRecord[],
 ): void {
-  const weights = model.weights;
-  if (!Array.isArray(records) || records.length !== weights.length) {
-    throw rangeError(fn, name, `a list of ${weights.length} weight records`, records);
-  }
-  weights.forEach((w, i) =>
-    checkRecord(fn, `${name}[${i}]`, records[i], w.shape as number[], w.dtype)
-  );
-  tf.tidy(() => weights.forEach((w, i) => w.write(toTensor(records[i]))));
+  checkModelRecords(fn, name, model, records);
+  tf.tidy(() => model.weights.forEach((w, i) => w.write(toTensor(records[i]))));
+}
+
+// The house message with a ready-made description of the value (describe() would quote it).
+function mismatch(fn: string, name: string, what: string, got: string): RangeError {
+  return new RangeError(`${fn}(): ${name} must be ${what}, got ${got}`);
 }
 
 function checkRecord(
   fn: string,
   name: string,
-  record: TensorRecord,
-  shape: readonly number[],
-  dtype: tf.DataType,
+  record: unknown,
+  shape: readonly number[] | null,
+  dtype: string | null,
 ): void {
-  if (record === null || typeof record !== "object" || !ArrayBuffer.isView(record.values)) {
+  const r = record as TensorRecord;
+  if (
+    r === null || typeof r !== "object" || typeof r.name !== "string" ||
+    !Array.isArray(r.shape) || !(r.values instanceof Float32Array || r.values instanceof Int32Array)
+  ) {
     throw typeError(fn, name, "a tensor record { name, shape, dtype, values }", record);
   }
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (
-    record.shape?.join() !== shape.join() || record.dtype !== dtype ||
-    record.values.length !== size
-  ) {
+  const size = r.shape.reduce((a, b) => a * b, 1);
+  const consistent = r.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
+    r.values.length === size &&
+    (r.dtype === "float32" ? r.values instanceof Float32Array : r.values instanceof Int32Array);
+  const fits = (shape === null || r.shape.join() === shape.join()) &&
+    (dtype === null || r.dtype === dtype);
+  if (!consistent || !fits) {
+    const want = `a ${dtype ?? "float32 or int32"} record of shape ${
+      shape === null ? "[...]" : `[${shape}]`
+    }`;
+    throw mismatch(fn, name, want, `${r.dtype} [${r.shape}] with ${r.values.length} values`);
+  }
+}
+
+/**
+ * Checks the records of one model without writing them: one per weight, in the model's order,
+ * each of the weight's shape and dtype. A learner restoring several models checks them all
+ * first, so a state that does not fit changes nothing.
+ *
+ * @throws {TypeError} When `records` is not a list of tensor records.
+ * @throws {RangeError} When the count, a shape or a dtype does not match.
+ */
+export function checkModelRecords(
+  fn: string,
+  name: string,
+  model: tf.LayersModel,
+  records: unknown,
+): void {
+  const weights = model.weights;
+  if (!Array.isArray(records)) throw typeError(fn, name, "a list of tensor records", records);
+  if (records.length !== weights.length) {
+    throw rangeError(fn, name, `a list of ${weights.length} weight records`, records);
+  }
+  weights.forEach((w, i) =>
+    checkRecord(fn, `${name}[${i}]`, records[i], w.shape as number[], w.dtype)
+  );
+}
+
+/**
+ * Checks optimizer records without writing them: the iteration count first, then slots by
+ * variable position (as LARS and every tfjs optimizer keep them: one block of one slot per
+ * variable for each kind of slot), so state from another model or a different variable list
+ * is refused.
+ */
+export function checkOptimizerRecords(
+  fn: string,
+  name: string,
+  variables: readonly tf.Variable[],
+  records: unknown,
+): void {
+  if (!Array.isArray(records) || records.length === 0) {
+    throw typeError(fn, name, "a list of tensor records starting with iter", records);
+  }
+  checkRecord(fn, `${name}[0]`, records[0], [], null);
+  if ((records[0] as TensorRecord).name !== "iter") {
+    throw rangeError(fn, `${name}[0].name`, '"iter"', (records[0] as TensorRecord).name);
+  }
+  if ((records.length - 1) % variables.length !== 0) {
     throw rangeError(
       fn,
       name,
-      `a ${dtype} record of shape [${shape}]`,
-      `${record.dtype} [${record.shape}] with ${record.values.length} values`,
+      `iter and k slots for each of the ${variables.length} trainable variables`,
+      `${records.length} records`,
     );
   }
+  for (let i = 1; i < records.length; i++) {
+    const variable = variables[(i - 1) % variables.length];
+    checkRecord(fn, `${name}[${i}]`, records[i], variable.shape, "float32");
+  }
+}
+
+/** Checks the top level of a learner's state: `method`, `models` and a step counter. */
+export function checkStateHeader(fn: string, state: unknown, method: string): number {
+  checkOptions(fn, state, "state");
+  const s = state as { method?: unknown; step?: unknown; models?: unknown };
+  if (s.method !== method) throw rangeError(fn, "state.method", describe(method), s.method);
+  checkOptions(fn, s.models, "state.models");
+  return checkInteger(fn, "state.step", s.step, { min: 0 });
 }
 
 /**

@@ -4,11 +4,24 @@ import { type Dataset, toImageTensor } from "@selfsup/data";
 import { projectionHead } from "@selfsup/heads";
 import {
   checkBoolean,
+  checkDistinct,
+  checkEncoder,
+  checkHead,
+  checkImages,
   checkInteger,
+  checkKeys,
+  checkModelRecords,
   checkNumber,
+  checkOptimizerRecords,
   checkOptions,
   checkSeed,
+  checkStateHeader,
+  checkUnitRange,
+  checkViews,
+  currentRate,
   deriveSeed,
+  type EncoderShape,
+  isDataset,
   readModelWeights,
   readOptimizerState,
   type TensorRecord,
@@ -19,15 +32,6 @@ import {
 import { ntXent } from "@selfsup/losses";
 import { lars, linearScaledLr, setLearningRate, warmupCosine } from "@selfsup/optim";
 import { contrastiveMonitors } from "./_monitors.ts";
-import { checkModelRecords, checkOptimizerRecords, checkStateHeader } from "./_state.ts";
-import {
-  checkEncoder,
-  checkHead,
-  checkImages,
-  checkUnitRange,
-  type EncoderShape,
-  isDataset,
-} from "./_validate.ts";
 
 /** What the learner passes to its view preset each step. */
 export interface ViewPresetOptions {
@@ -174,24 +178,6 @@ const SCHEDULE_OPTIONS = ["batchSize", "totalSteps", "warmupSteps"] as const;
 const HEAD_STREAM = 0x68656164;
 const SMALL_IMAGE_PX = 32;
 
-// A typo in an option name would otherwise be a silently ignored setting.
-function checkKeys(
-  fn: string,
-  options: object,
-  allowed: readonly string[],
-  name = "options",
-): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `${fn}(): ${name} must have only the keys ${allowed.join(", ")}, got key ${
-          JSON.stringify(key)
-        }`,
-      );
-    }
-  }
-}
-
 /**
  * The SimCLR / SimCLRv2 pretraining step on any encoder and head, driven by the caller's own
  * loop; build one with {@linkcode simclrLearner}.
@@ -252,7 +238,10 @@ export class SimclrLearner {
     this.seed = checkSeed(fn, options.seed);
     this.#shape = checkEncoder(fn, options.encoder);
     this.encoder = options.encoder;
-    if (options.head !== undefined) checkHead(fn, options.head, this.#shape.dim, this.encoder);
+    if (options.head !== undefined) {
+      checkHead(fn, "head", options.head, this.#shape.dim, "the encoder's output");
+      checkDistinct(fn, { encoder: this.encoder, head: options.head });
+    }
     const { height, width } = this.#shape;
     const small = height === null || width === null
       ? null
@@ -389,7 +378,7 @@ export class SimclrLearner {
   #train(fn: string, images: tf.Tensor4D, seed: number, size: [number, number]): tf.Tensor1D {
     return tf.tidy(() => {
       const views = this.views(images, { seed, size, checkValues: false });
-      checkViews(fn, views, images.shape[0]);
+      checkViews(fn, views, [images.shape[0], ...size, images.shape[3]]);
       const batch = tf.concat(views, 0); // [2N, H, W, C]: view 1 images, then view 2
       let z: tf.Tensor2D | undefined;
       try {
@@ -633,19 +622,4 @@ function resolveSchedule(
     ? Math.round(totalSteps / 10)
     : checkInteger(fn, "warmupSteps", options.warmupSteps, { min: 0, max: totalSteps });
   return warmupCosine({ baseLr: linearScaledLr(0.3, batchSize), warmupSteps, totalSteps });
-}
-
-// The rate of an optimizer whose schedule is its own (tfjs optimizers keep it in a field).
-function currentRate(optimizer: tf.Optimizer): number {
-  const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
-  return typeof rate === "number" ? rate : NaN;
-}
-
-function checkViews(fn: string, views: unknown, n: number): asserts views is tf.Tensor4D[] {
-  const ok = Array.isArray(views) && views.length === 2 &&
-    views.every((v) => v instanceof tf.Tensor && v.rank === 4 && v.shape[0] === n) &&
-    views[0].shape.join() === views[1].shape.join();
-  if (!ok) {
-    throw typeError(fn, "views", `a preset returning two [${n}, H, W, C] tensors`, views);
-  }
 }

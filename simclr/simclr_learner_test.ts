@@ -406,7 +406,12 @@ Deno.test("simclrLearner() refuses bad options, naming them, and builds nothing"
       "RangeError",
       /head must be .*\[N, 4\].*got a model \[N,8\]/,
     ],
-    ["head = encoder", { ...ok, head: encoder }, "TypeError", /head must be a different model/],
+    [
+      "head = encoder",
+      { ...ok, head: encoder },
+      "TypeError",
+      /head must be a tf\.LayersModel from \[N, /,
+    ],
     ["seed 1.5", { ...ok, seed: 1.5 }, "RangeError", /seed must be a safe integer, got 1.5/],
     [
       "no seed",
