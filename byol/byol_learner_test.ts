@@ -340,7 +340,7 @@ Deno.test("bad input throws one clear error naming the argument, and changes not
       outside,
       {},
       "RangeError",
-      /^ByolLearner\.step\(\): images must be values in \[0, 1\], got 128 values/,
+      /^ByolLearner\.step\(\): images must be in \[0, 1\], got 128 values/,
     ],
     [one, {}, "RangeError", /^ByolLearner\.step\(\): images must be a batch of N >= 2 images/],
     [rgb, {}, "RangeError", /^ByolLearner\.step\(\): images must be \[N, H, W, 1\]/],
