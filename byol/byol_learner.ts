@@ -5,6 +5,7 @@ import { byolPredictor, byolProjector } from "@selfsup/heads";
 import {
   checkBoolean,
   checkInteger,
+  checkKeys,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -39,7 +40,7 @@ import {
   type EncoderShape,
   isDataset,
 } from "./_validate.ts";
-import { copyModel } from "./copy_model.ts";
+import { copyLayersModel } from "./_copy_layers_model.ts";
 
 /** BYOL's base learning rate, scaled by batch size / 256 (paper, section 3.3 and appendix). */
 export const BYOL_BASE_LEARNING_RATE = 0.2;
@@ -348,8 +349,8 @@ export class ByolLearner {
             `got none`,
         );
       }
-      this.targetEncoder = own(owned, copyModel(this.encoder));
-      this.targetProjector = own(owned, copyModel(this.projector));
+      this.targetEncoder = own(owned, copyLayersModel(fn, "encoder", this.encoder));
+      this.targetProjector = own(owned, copyLayersModel(fn, "projector", this.projector));
       this.#pairs = [
         ...emaPairs(fn, this.targetEncoder, this.encoder),
         ...emaPairs(fn, this.targetProjector, this.projector),
@@ -719,24 +720,6 @@ export function byolLearner(options: ByolLearnerOptions): ByolLearner {
 function own(list: tf.LayersModel[], model: tf.LayersModel): tf.LayersModel {
   list.push(model);
   return model;
-}
-
-// A typo in an option name would otherwise be a silently ignored setting.
-function checkKeys(
-  fn: string,
-  options: object,
-  allowed: readonly string[],
-  name = "options",
-): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `${fn}(): ${name} must have only the keys ${allowed.join(", ")}, got key ${
-          JSON.stringify(key)
-        }`,
-      );
-    }
-  }
 }
 
 /** The standard deviation of unit rows over the batch, mean over columns, times sqrt(P). */

@@ -128,3 +128,23 @@ Deno.test("copyModel() rejects what is not a tf.LayersModel", () => {
     });
   }
 });
+
+Deno.test("copyModel() says so when a layer cannot be rebuilt from its config", () => {
+  class Doubler extends tf.layers.Layer {
+    static className = "UnregisteredDoubler";
+    override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.mul(Array.isArray(x) ? x[0] : x, 2);
+    }
+  }
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [2], units: 2 }), new Doubler({})],
+  });
+  const before = tf.memory().numTensors;
+  assert.throws(() => copyModel(model), {
+    name: "TypeError",
+    message:
+      /^copyModel\(\): model must be rebuildable from its config, got an error: .*UnregisteredDoubler/,
+  });
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
