@@ -65,7 +65,8 @@ export function checkHead(fn: string, head: unknown, width: number): void {
 
 /** A model for messages: its name, inputs and outputs. */
 export function modelText(model: tf.LayersModel): string {
-  return `model "${model.name}" with ${model.inputs.length} input(s) and ${model.outputs.length} output(s)`;
+  const { inputs, outputs } = model;
+  return `model "${model.name}" with ${inputs.length} input(s) and ${outputs.length} output(s)`;
 }
 
 /** The class count a logits model produces: the width of its single `[N, K]` output. */

@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { startBackend } from "@selfsup/backends";
 import { batches, type Dataset, labelledSubset, selectImages } from "@selfsup/data";
 import { loadFashionMnist } from "@selfsup/data/files";
-import { smallConvNet } from "@selfsup/encoders";
+import { batchNormalization } from "@selfsup/encoders";
 import { accuracy, extractFeatures, knnClassifier } from "@selfsup/eval";
 import { projectionHead } from "@selfsup/heads";
 import { lars, warmupCosine } from "@selfsup/optim";
@@ -37,6 +37,7 @@ import {
   type DistillLearnerOptions,
   fineTuneLearner,
   type FineTuneLearnerOptions,
+  teacherLabels,
 } from "@selfsup/distill";
 
 const { values: args } = parseArgs({
@@ -46,22 +47,30 @@ const { values: args } = parseArgs({
     fractions: { type: "string", default: "0.01,0.1" },
     backend: { type: "string", default: "blas" },
     "validation-per-class": { type: "string", default: "300" },
-    "pretrain-steps": { type: "string", default: "150" },
+    "pretrain-steps": { type: "string", default: "500" },
     "pretrain-batch": { type: "string", default: "128" },
-    "pretrain-lr": { type: "string", default: "" }, // default: the SimCLR learner's
-    "encoder-filters": { type: "string", default: "16,32,64" },
-    "student-filters": { type: "string", default: "8,16,32" },
+    "pretrain-lr": { type: "string", default: "6" }, // "": the SimCLR learner's default
+    "pretrain-temperature": { type: "string", default: "0.2" }, // "": the learner's default
+    "encoder-filters": { type: "string", default: "16,32,64,128" },
+    "student-filters": { type: "string", default: "8,16,32,64" },
     "finetune-epochs": { type: "string", default: "30" },
-    "finetune-max-steps": { type: "string", default: "150" },
+    "finetune-max-steps": { type: "string", default: "200" },
     "finetune-batch": { type: "string", default: "64" },
-    "finetune-optimizer": { type: "string", default: "lars" }, // lars | momentum
-    "finetune-lr": { type: "string", default: "" }, // default: 0.005 * sqrt(batch)
+    "finetune-optimizer": { type: "string", default: "momentum" }, // lars | momentum
+    "finetune-lr": { type: "string", default: "0.05" }, // lars and "": 0.005 * sqrt(batch)
     "scratch-optimizer": { type: "string", default: "" }, // default: as fine-tuning
     "scratch-lr": { type: "string", default: "" },
-    "crop-scale": { type: "string", default: "0.08,1" },
-    "distill-steps": { type: "string", default: "150" },
+    "crop-scale": { type: "string", default: "0.08,1" }, // every stage's, unless set below
+    "finetune-crop": { type: "string", default: "0.5,1" },
+    "scratch-crop": { type: "string", default: "0.5,1" },
+    "alone-optimizer": { type: "string", default: "" }, // default: as from scratch
+    "alone-lr": { type: "string", default: "0.2" },
+    "alone-crop": { type: "string", default: "0.5,1" },
+    "distill-optimizer": { type: "string", default: "momentum" }, // lars | momentum
+    "distill-crop": { type: "string", default: "0.25,1" },
+    "distill-steps": { type: "string", default: "300" },
     "distill-batch": { type: "string", default: "128" },
-    "distill-lr": { type: "string", default: "" }, // default: 0.1 * sqrt(batch), LARS
+    "distill-lr": { type: "string", default: "0.5" }, // lars and "": 0.1 * sqrt(batch)
     "distill-temperature": { type: "string", default: "1" },
     "eval-limit": { type: "string", default: "0" }, // 0: the whole split
     arms: { type: "string", default: "finetune,scratch,distill,alone" },
@@ -93,6 +102,7 @@ const fractions = list("fractions");
 const encoderFilters = list("encoder-filters");
 const studentFilters = list("student-filters");
 const cropScale = list("crop-scale") as [number, number];
+const crop = (name: keyof typeof args) => args[name] ? list(name) as [number, number] : cropScale;
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 const log = (text: string) => console.error(`[${elapsed()}] ${text}`);
@@ -122,8 +132,7 @@ log(
 // --- Stage 1: SimCLR pretraining with SimCLRv2's 3-layer head on the unlabelled pool. ---
 const pretrainSteps = int("pretrain-steps");
 const pretrainBatch = int("pretrain-batch");
-const makeEncoder = (filters: number[], s: number) =>
-  smallConvNet({ inputShape: [28, 28, 1], filters, seed: s });
+const makeEncoder = (filters: number[], s: number) => convNet(filters, s);
 const encoderWidth = encoderFilters[encoderFilters.length - 1];
 const makeHead = (s: number) =>
   projectionHead({ inputDim: encoderWidth, outputDim: 128, layers: 3, seed: s });
@@ -133,7 +142,8 @@ const pretrainedHead = makeHead(deriveSeed(seed, PRETRAIN, 2));
 const pretrainLr = num("pretrain-lr");
 const cacheFile = args["cache-dir"]
   ? `${args["cache-dir"]}/pretrained-s${seed}-f${encoderFilters.join("_")}-b${pretrainBatch}` +
-    `-n${pretrainSteps}-lr${pretrainLr ?? "default"}-v${perClass}.f32`
+    `-n${pretrainSteps}-lr${pretrainLr ?? "default"}-v${perClass}` +
+    `${args["pretrain-temperature"] ? `-t${args["pretrain-temperature"]}` : ""}.f32`
   : "";
 let pretrainSeconds = 0;
 let firstLoss = NaN, lastLoss = NaN;
@@ -155,6 +165,7 @@ if (cached) {
     encoder: pretrainedEncoder,
     head: pretrainedHead,
     seed: deriveSeed(seed, PRETRAIN, 3),
+    temperature: num("pretrain-temperature"),
     checkValues: false,
     ...(pretrainLr === undefined ? { batchSize: pretrainBatch, totalSteps: pretrainSteps } : {
       optimizer: lars({ learningRate: 0, momentum: 0.9, weightDecay: 1e-6 }),
@@ -201,8 +212,9 @@ const bank = labelledSubset(pool, {
   seed: deriveSeed(seed, LABELS),
 });
 const knn = async (encoder: tf.LayersModel) => {
-  const features = await extractFeatures(encoder, bank, { batchSize: 500 });
-  const queries = await extractFeatures(encoder, evalSet, { batchSize: 500 });
+  const frozen = (x: tf.Tensor4D) => encoder.apply(x, { training: false }) as tf.Tensor;
+  const features = await extractFeatures(frozen, bank, { batchSize: 500 });
+  const queries = await extractFeatures(frozen, evalSet, { batchSize: 500 });
   const predictions = await knnClassifier({ features, labels: bank.labels! }, queries, { k: 20 });
   tf.dispose([features, queries]);
   return accuracy(predictions, evalSet.labels!);
@@ -251,6 +263,8 @@ for (const fraction of fractions) {
   };
   const scratchOptimizer = args["scratch-optimizer"] || args["finetune-optimizer"]!;
   const scratchLr = num("scratch-lr") ?? num("finetune-lr");
+  const aloneOptimizer = args["alone-optimizer"] || scratchOptimizer;
+  const aloneLr = num("alone-lr") ?? scratchLr;
 
   // (a) Fine-tune from head layer 1, starting from the pretrained weights.
   let teacher: tf.LayersModel | undefined;
@@ -267,6 +281,7 @@ for (const fraction of fractions) {
       deriveSeed(seed, TEACHER),
       args["finetune-optimizer"]!,
       num("finetune-lr"),
+      crop("finetune-crop"),
     );
     row.fineTuned = await testAccuracy(teacher);
     log(`fine-tuned from the head: ${pct(row.fineTuned)}`);
@@ -285,46 +300,75 @@ for (const fraction of fractions) {
       deriveSeed(seed, SCRATCH, 3),
       scratchOptimizer,
       scratchLr,
+      crop("scratch-crop"),
     );
     row.scratch = await testAccuracy(model);
     log(`from scratch: ${pct(row.scratch)}`);
     for (const m of [model, scratchEncoder, scratchHead]) m.dispose();
   }
 
-  // (c) A student distilled from the teacher on the unlabelled pool.
+  // (c) A student distilled from the teacher on the unlabelled pool. (Lists of optimizers and
+  // rates run one student each, for choosing them; the first is reported.)
   if (arms.has("distill")) {
-    const studentEncoder = makeEncoder(studentFilters, deriveSeed(seed, STUDENT, 1));
-    const student = classifierModel({
-      encoder: studentEncoder,
-      numClasses: 10,
-      seed: deriveSeed(seed, STUDENT, 2),
-    });
     const distillSteps = int("distill-steps");
     const distillBatch = int("distill-batch");
-    const distillLr = num("distill-lr");
-    const distillOptions: DistillLearnerOptions = {
-      teacher: teacher!,
-      student,
-      seed: deriveSeed(seed, DISTILL, 1),
-      temperature: num("distill-temperature"),
-      cropScale,
-      checkValues: false,
-      ...(distillLr === undefined
-        ? { batchSize: distillBatch, totalSteps: distillSteps }
-        : { learningRate: cosine(distillLr, distillSteps) }),
-    };
-    const distill = distillLearner(distillOptions);
-    let agreement = 0;
-    for (const b of cycle(pool, distillBatch, deriveSeed(seed, DISTILL, 2), distillSteps)) {
-      const result = await distill.step(b);
-      if (!Number.isFinite(result.loss)) throw new Error(`distillation diverged at ${result.step}`);
-      agreement = result.agreement;
+    const optimizers = String(args["distill-optimizer"]).split(",");
+    const rates = String(args["distill-lr"]).split(",").map((r) =>
+      r === "" ? undefined : Number(r)
+    );
+    for (const optimizerName of optimizers) {
+      for (const distillLr of rates) {
+        const studentEncoder = makeEncoder(studentFilters, deriveSeed(seed, STUDENT, 1));
+        const student = classifierModel({
+          encoder: studentEncoder,
+          numClasses: 10,
+          seed: deriveSeed(seed, STUDENT, 2),
+        });
+        const distillOptions: DistillLearnerOptions = {
+          teacher: teacher!,
+          student,
+          seed: deriveSeed(seed, DISTILL, 1),
+          temperature: num("distill-temperature"),
+          cropScale: crop("distill-crop"),
+          checkValues: false,
+        };
+        if (optimizerName === "momentum") {
+          distillOptions.optimizer = tf.train.momentum(0, 0.9, true);
+          distillOptions.learningRate = cosine(
+            distillLr ?? 0.1 * distillBatch / 256,
+            distillSteps,
+          );
+        } else if (optimizerName !== "lars") {
+          throw new RangeError("--distill-optimizer must be lars or momentum");
+        } else if (distillLr === undefined) {
+          distillOptions.batchSize = distillBatch;
+          distillOptions.totalSteps = distillSteps;
+        } else {
+          distillOptions.learningRate = cosine(distillLr, distillSteps);
+        }
+        const distill = distillLearner(distillOptions);
+        let agreement = 0;
+        for (const b of cycle(pool, distillBatch, deriveSeed(seed, DISTILL, 2), distillSteps)) {
+          const result = await distill.step(b);
+          if (!Number.isFinite(result.loss)) {
+            throw new Error(`distillation diverged at ${result.step}`);
+          }
+          agreement = result.agreement;
+        }
+        distill.dispose();
+        distillOptions.optimizer?.dispose();
+        const distilled = await testAccuracy(student);
+        if (Number.isNaN(row.distilled)) {
+          row.distilled = distilled;
+          row.agreement = agreement;
+        }
+        log(
+          `distilled student (${optimizerName}, lr ${distillLr ?? "default"}): ${pct(distilled)} ` +
+            `(last agreement ${agreement.toFixed(3)})`,
+        );
+        for (const m of [student, studentEncoder]) m.dispose();
+      }
     }
-    distill.dispose();
-    row.agreement = agreement;
-    row.distilled = await testAccuracy(student);
-    log(`distilled student: ${pct(row.distilled)} (last agreement ${agreement.toFixed(3)})`);
-    for (const m of [student, studentEncoder]) m.dispose();
   }
 
   // (d) The same student on the labels alone.
@@ -337,8 +381,9 @@ for (const fraction of fractions) {
       steps,
       batch,
       deriveSeed(seed, STUDENT, 2),
-      scratchOptimizer,
-      scratchLr,
+      aloneOptimizer,
+      aloneLr,
+      crop("alone-crop"),
     );
     row.labelsOnly = await testAccuracy(model);
     log(`student on labels alone: ${pct(row.labelsOnly)}`);
@@ -361,7 +406,8 @@ console.log(
     `random ${pct(knnRandom)})\n`,
 );
 console.log(
-  "| labels | fine-tuned from head layer 1 | same classifier from scratch | distilled student | same student, labels alone |",
+  "| labels | fine-tuned from head layer 1 | same classifier from scratch | distilled student | " +
+    "same student, labels alone |",
 );
 console.log("| --- | --- | --- | --- | --- |");
 for (const r of rows) {
@@ -382,6 +428,7 @@ async function supervised(
   learnerSeed: number,
   optimizerName: string,
   lr: number | undefined,
+  cropScale: [number, number],
 ) {
   const options: FineTuneLearnerOptions = {
     ...models,
@@ -391,7 +438,7 @@ async function supervised(
     checkValues: false,
   };
   if (optimizerName === "momentum") {
-    // google-research/simclr's CIFAR-10 fine-tuning command: momentum SGD, no weight decay.
+    // As google-research/simclr's CIFAR-10 fine-tuning example: momentum SGD, no weight decay.
     options.optimizer = tf.train.momentum(0, 0.9, true);
     const base = lr ?? 0.1 * batch / 256;
     options.learningRate = cosine(base, steps);
@@ -422,10 +469,36 @@ function cosine(base: number, steps: number): (step: number) => number {
 }
 
 async function testAccuracy(model: tf.LayersModel): Promise<number> {
-  const logits = await extractFeatures(model, evalSet, { batchSize: 500 });
-  const predictions = tf.tidy(() => tf.argMax(logits, 1).dataSync() as Int32Array);
-  logits.dispose();
+  // In inference mode (`apply`, not `predict`, whose batches of 32 are slow here), 500 at a time.
+  const probabilities = teacherLabels(model, evalSet, { batchSize: 500 });
+  const predicted = tf.argMax(probabilities, 1);
+  const predictions = await predicted.data() as Int32Array;
+  tf.dispose([probabilities, predicted]);
   return accuracy(predictions, evalSet.labels!);
+}
+
+/**
+ * A small all-convolutional encoder: 3x3 convolutions (the first with stride 1, the others 2),
+ * each followed by batch norm and ReLU, then global average pooling; h is `filters.at(-1)` wide.
+ * Strided convolutions instead of max-pooling: tfjs's max-pool gradient is slow on CPUs.
+ */
+function convNet(filters: number[], s: number): tf.LayersModel {
+  const input = tf.input({ shape: [28, 28, 1] });
+  let x = input;
+  filters.forEach((f, i) => {
+    x = tf.layers.conv2d({
+      filters: f,
+      kernelSize: 3,
+      strides: i === 0 ? 1 : 2,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: tf.initializers.heNormal({ seed: deriveSeed(s, i) }),
+    }).apply(x) as tf.SymbolicTensor;
+    x = batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+  });
+  const h = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: h });
 }
 
 // Batches of `size` from `dataset` for `steps` steps, a new shuffle each epoch.

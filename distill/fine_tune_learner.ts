@@ -38,10 +38,11 @@ export interface FineTuneLearnerOptions {
   /** Integer seed of the linear layer and of every step's crops and flips. */
   seed: number;
   /**
-   * Any `tf.Optimizer` (e.g. `tf.train.momentum(lr, 0.9)`, the reference's CIFAR-10 choice);
-   * it stays the caller's. Default: LARS of `@selfsup/optim` with momentum 0.9, trust
-   * coefficient 0.001 and no weight decay, batch-norm parameters, biases and the linear layer
-   * excluded from the trust ratio (google-research/simclr); the learner owns (and disposes) it.
+   * Any `tf.Optimizer` (e.g. `tf.train.momentum(lr, 0.9)`, as in google-research/simclr's
+   * CIFAR-10 fine-tuning example); it stays the caller's. Default: LARS of `@selfsup/optim`
+   * with momentum 0.9, trust coefficient 0.001 and no weight decay, batch-norm parameters,
+   * biases and the linear layer excluded from the trust ratio (google-research/simclr); the
+   * learner owns (and disposes) it.
    */
   optimizer?: tf.Optimizer;
   /**
@@ -304,7 +305,8 @@ export class FineTuneLearner {
    * await learner.step(images, { labels });
    * const resumed = build();
    * await resumed.setState(structuredClone(await learner.getState()));
-   * const [a, b] = [await learner.step(images, { labels }), await resumed.step(images, { labels })];
+   * const a = await learner.step(images, { labels });
+   * const b = await resumed.step(images, { labels });
    * assert.equal(a.loss, b.loss);
    * for (const l of [learner, resumed]) {
    *   l.dispose();

@@ -58,7 +58,8 @@ const OPTIONS = ["temperature", "batchSize", "checkValues"] as const;
  * const teacher = classifierModel({ encoder, numClasses: 3, seed: 2 });
  * const unlabelled = fromArrays(new Uint8Array(5 * 64).fill(128), [5, 8, 8, 1]);
  * const starts = [];
- * for (const { start, probabilities } of teacherLabelBatches(teacher, unlabelled, { batchSize: 2 })) {
+ * const stream = teacherLabelBatches(teacher, unlabelled, { batchSize: 2 });
+ * for (const { start, probabilities } of stream) {
  *   starts.push(start);
  *   const sums = probabilities.sum(1).dataSync();
  *   assert.ok(sums.every((s) => Math.abs(s - 1) < 1e-5));
