@@ -1,0 +1,367 @@
+/**
+ * `deno task train`: self-supervised pretraining (SimCLR, SimCLRv2, BYOL) or the supervised
+ * baseline on Fashion-MNIST or your images, with evaluation (kNN and linear probe beside the
+ * raw-pixel baseline), resumable checkpoints and a report, all in a run folder `runs/<name>/`.
+ *
+ * ```sh
+ * deno task train                                  # SimCLR, about ten minutes
+ * deno task train --method byol --minutes 20
+ * deno task train --method simclrv2 --labels 1%
+ * deno task train --resume runs/simclr-20261129-120000
+ * deno task train --help
+ * ```
+ *
+ * Exit codes: 0 done, 2 bad input or refused (nothing written), 130 stopped by Ctrl-C after a
+ * checkpoint, 1 anything else (a NaN loss keeps the last good checkpoint).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { startBackend, type StartedBackend } from "@selfsup/backends";
+import { selectImages } from "@selfsup/data";
+import { saveModel } from "@selfsup/encoders/model_files";
+import { CheckpointError, readCheckpoint, recoverCheckpoint } from "./checkpoint.ts";
+import { DataSourceError, loadTrainData, type TrainData } from "./data_source.ts";
+import { embed, evaluateEncoder, evaluatePixels } from "./evaluate.ts";
+import { fitStepsToBudget } from "./budget.ts";
+import { createProgress } from "./progress.ts";
+import { renderReport } from "./report.ts";
+import type { Recipe } from "./recipes/recipe.ts";
+import { recipeFor } from "./recipes/recipes.ts";
+import {
+  checkNewRun,
+  MetricsLog,
+  readMetrics,
+  readRunConfig,
+  runFolder,
+  writeJson,
+} from "./run_folder.ts";
+import {
+  helpText,
+  parseSettings,
+  resolveSettings,
+  type Settings,
+  SettingsError,
+} from "./settings.ts";
+import { NonFiniteLoss, type RunPosition, runStages, StopRequested } from "./training_loop.ts";
+import denoJson from "./deno.json" with { type: "json" };
+
+const INSTALL_HINT = "the fast CPU libraries are not installed: `sudo apt-get install " +
+  "libopenblas0-pthread libdnnl2` (Debian/Ubuntu) makes training about 3x (OpenBLAS) to 17x " +
+  "(with oneDNN) faster than wasm (BENCHMARKS.md); going on with";
+// Largest batch that fits wasm32's 4 GB heap with the default encoder (BENCHMARKS.md).
+const WASM_BATCH = 64;
+const MAP_POINTS = 1000;
+const VIEW_IMAGES = 8;
+
+/** Runs the app with `args`; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseSettings(args, (path) => Deno.readTextFileSync(path));
+  } catch (error) {
+    return refuse(error);
+  }
+  if (parsed.kind === "help") {
+    console.log(helpText());
+    return 0;
+  }
+  tf.enableProdMode();
+
+  // Everything that can refuse the run happens before anything is written.
+  let settings: Settings;
+  let given: Set<keyof Settings>;
+  let runDir: string;
+  type Saved = { position: RunPosition; state: unknown };
+  let checkpoint = null as Saved | null;
+  let data: TrainData;
+  try {
+    if (parsed.kind === "resume") {
+      runDir = parsed.folder.replace(/\/+$/, "");
+      const config = await readRunConfig(runDir);
+      const stored = config.settings as Record<string, unknown>;
+      const { settings: s } = resolveSettings(
+        Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== null)),
+      );
+      settings = s;
+      given = new Set(Object.keys(stored) as (keyof Settings)[]);
+      checkpoint = await readCheckpoint(runDir) as Saved | null;
+      if (checkpoint === null) {
+        throw new SettingsError(`--resume ${runDir}: no checkpoint there to continue from`);
+      }
+    } else {
+      ({ settings, given } = parsed);
+      runDir = `${settings.runs.replace(/\/+$/, "")}/${settings.name}`;
+      await checkNewRun(runDir);
+    }
+    data = await loadTrainData(settings.data, {
+      seed: settings.seed,
+      validationSize: settings.validationSize,
+      ...(settings.limitTrain !== null || settings.limitTest !== null
+        ? {
+          limit: {
+            train: settings.limitTrain ?? Number.MAX_SAFE_INTEGER,
+            test: settings.limitTest ?? Number.MAX_SAFE_INTEGER,
+          },
+        }
+        : {}),
+    });
+  } catch (error) {
+    return refuse(error);
+  }
+  console.log(`data: ${data.description}`);
+
+  let backend: StartedBackend;
+  try {
+    backend = await startBackend(settings.backend, { fastGradients: true });
+  } catch (error) {
+    return refuse(error);
+  }
+  const native = ["tensorflow", "webgpu", "blas"].includes(backend.name);
+  console.log(`backend: ${backend.name} (${backend.reason})`);
+  if (!native && settings.backend === "auto") console.log(`${INSTALL_HINT} ${backend.name}`);
+  if (
+    parsed.kind === "run" && backend.name === "wasm" && !given.has("batchSize") &&
+    settings.batchSize > WASM_BATCH
+  ) {
+    const raw: Record<string, unknown> = {};
+    for (const k of given) raw[k] = settings[k];
+    raw.batchSize = WASM_BATCH;
+    raw.name = settings.name;
+    settings = resolveSettings(raw).settings;
+    console.log(
+      `batch size ${WASM_BATCH}: the most wasm's 4 GB heap holds (--batch-size to choose)`,
+    );
+  }
+
+  const folder = runFolder(runDir);
+  const recipe: Recipe = recipeFor(settings, data);
+  let position: RunPosition;
+  if (checkpoint === null) {
+    await Deno.mkdir(settings.runs, { recursive: true });
+    await Deno.mkdir(runDir);
+    position = {
+      stage: 0,
+      step: 0,
+      finished: [],
+      totalSteps: [],
+      trainSeconds: 0,
+      metricsBytes: 0,
+    };
+    await writeJson(folder.config, {
+      settings,
+      seed: settings.seed,
+      backend: { name: backend.name, reason: backend.reason, tried: backend.tried },
+      data: data.description,
+      versions: {
+        "@selfsup/train": denoJson.version,
+        "@tensorflow/tfjs": tf.version.tfjs,
+        deno: Deno.version.deno,
+        v8: Deno.version.v8,
+        typescript: Deno.version.typescript,
+      },
+      command: ["deno task train", ...args].join(" "),
+      startedAt: new Date().toISOString(),
+    });
+  } else {
+    position = checkpoint.position;
+    const removed = await recoverCheckpoint(runDir);
+    if (removed.length > 0) {
+      console.log(`removed unfinished checkpoint writes: ${removed.join(", ")}`);
+    }
+    console.log(
+      `resuming ${runDir} at stage ${recipe.stages[position.stage]?.name ?? "evaluation"}, ` +
+        `step ${position.step}`,
+    );
+  }
+
+  const metrics = await MetricsLog.open(folder.metrics, position.metricsBytes);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) Deno.exit(130);
+    stop = true;
+    console.log("\nCtrl-C: finishing the step, then a checkpoint (Ctrl-C again to quit now)");
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  const progress = createProgress(Deno.stdout.isTerminal());
+  const knnBank = selectImages(
+    data.train,
+    Array.from({ length: Math.min(settings.knnBank, data.train.shape[0]) }, (_, i) => i),
+  );
+  let states: unknown[];
+  let finalPosition: RunPosition;
+  try {
+    ({ states, position: finalPosition } = await runStages(
+      recipe.stages,
+      position,
+      checkpoint?.state ?? null,
+      {
+        runDir,
+        seed: settings.seed,
+        metrics,
+        progress,
+        logEvery: settings.logEvery,
+        checkpointEvery: settings.checkpointEvery,
+        knnEvery: settings.knnEvery,
+        knnBank,
+        validation: data.validation,
+        knnK: settings.knnK,
+        knnTemperature: settings.knnTemperature,
+        stopRequested: () => stop,
+        fitSteps: settings.minutes === null ? null : async (plan) => {
+          const fit = await fitStepsToBudget(plan, settings.minutes!, settings.seed);
+          console.log(
+            `--minutes ${settings.minutes}: ${fit.secondsPerStep.toFixed(2)} s per step -> ` +
+              `${fit.totalSteps} steps (${
+                (fit.totalSteps / Math.floor(plan.data.shape[0] / plan.batchSize)).toFixed(2)
+              } epochs)`,
+          );
+          return fit.totalSteps;
+        },
+      },
+    ));
+  } catch (error) {
+    metrics.close();
+    if (error instanceof StopRequested) {
+      console.log(
+        `${error.message}; checkpoint written. Continue with: deno task train --resume ${runDir}`,
+      );
+      return 130;
+    }
+    if (error instanceof NonFiniteLoss) {
+      console.error(
+        `${error.message}. The last good checkpoint stays in ${runDir}/checkpoint; ` +
+          `lower --learning-rate and start again, or --resume ${runDir} to retry from it.`,
+      );
+      return 1;
+    }
+    throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+  metrics.close();
+
+  console.log("evaluating on the test split ...");
+  const encoder = await recipe.finalEncoder(states);
+  try {
+    await saveModel(encoder, folder.encoder, { overwrite: true });
+    const options = {
+      k: settings.knnK,
+      temperature: settings.knnTemperature,
+      probeEpochs: settings.probeEpochs,
+      seed: settings.seed,
+    };
+    const evaluation = await evaluateEncoder(encoder, data.train, data.test, options);
+    const pixels = await evaluatePixels(data.train, data.test, options);
+    const extra = await recipe.extraResults(states, data);
+    const lines = await readMetrics(folder.metrics);
+    const steps = lines.filter((l) => l.loss !== undefined);
+    const totalSteps = finalPosition.totalSteps[0];
+    const perEpoch = Math.max(1, Math.floor(data.train.shape[0] / recipe.stages[0].batchSize));
+    const results = {
+      method: settings.method,
+      knnAccuracy: evaluation.knnAccuracy,
+      linearProbeAccuracy: evaluation.linearProbeAccuracy,
+      ...extra,
+      baselines: {
+        rawPixels: {
+          knnAccuracy: pixels.knnAccuracy,
+          linearProbeAccuracy: pixels.linearProbeAccuracy,
+        },
+      },
+      trainSeconds: finalPosition.trainSeconds,
+      epochs: totalSteps / perEpoch,
+      steps: totalSteps,
+      imagesPerSecond: median(steps.map((l) => l.imagesPerSecond).filter(Number.isFinite)),
+      backend: backend.name,
+      featureDim: evaluation.featureDim,
+    };
+    await writeJson(folder.results, results);
+    console.log(
+      `kNN ${(100 * results.knnAccuracy).toFixed(1)}% | linear probe ` +
+        `${(100 * results.linearProbeAccuracy).toFixed(1)}% | raw pixels: kNN ` +
+        `${(100 * pixels.knnAccuracy).toFixed(1)}%, linear ${
+          (100 * pixels.linearProbeAccuracy).toFixed(1)
+        }%`,
+    );
+
+    const mapSet = selectImages(
+      data.test,
+      Array.from({ length: Math.min(MAP_POINTS, data.test.shape[0]) }, (_, i) => i),
+    );
+    const features = await embed(encoder, mapSet);
+    const config = JSON.parse(await Deno.readTextFile(folder.config));
+    const html = await renderReport({
+      title: settings.name,
+      settings: config,
+      metrics: lines,
+      results,
+      embedding: {
+        features,
+        dim: features.length / mapSet.shape[0],
+        labels: mapSet.labels!,
+        classNames: data.classNames,
+      },
+      views: viewGrid(recipe, data, settings.seed),
+    });
+    await Deno.writeTextFile(`${folder.report}.tmp-${Deno.pid}`, html);
+    await Deno.rename(`${folder.report}.tmp-${Deno.pid}`, folder.report);
+    console.log(`done: ${runDir} (report.html, results.json, encoder/)`);
+  } finally {
+    encoder.dispose();
+  }
+  return 0;
+}
+
+// Two views of the first test images, as uint8 pairs for the report's grid.
+function viewGrid(recipe: Recipe, data: TrainData, seed: number) {
+  const n = Math.min(VIEW_IMAGES, data.test.shape[0]);
+  const [, h, w, c] = data.test.shape;
+  const images = tf.tidy(() => {
+    const x = tf.tensor4d(data.test.images.subarray(0, n * h * w * c), [n, h, w, c], "int32")
+      .toFloat().div(255) as tf.Tensor4D;
+    const [a, b] = recipe.views(x, seed);
+    // [n, 2, h, w, c] -> pairs of views next to each other.
+    return tf.stack([a, b], 1).reshape([2 * n, a.shape[1], a.shape[2], c]).mul(255).round()
+      .clipByValue(0, 255).toInt();
+  });
+  const shape = images.shape as [number, number, number, number];
+  const bytes = Uint8Array.from(images.dataSync());
+  images.dispose();
+  return { images: bytes, shape };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function refuse(error: unknown): number {
+  if (
+    error instanceof SettingsError || error instanceof DataSourceError ||
+    error instanceof CheckpointError
+  ) {
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  if (
+    error instanceof Error && error.message.startsWith("the ") &&
+    /backend could not start/.test(error.message)
+  ) {
+    console.error(`error: --backend: ${error.message}`);
+    return 2;
+  }
+  throw error;
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    code = 1;
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,123 @@
+import type * as tf from "@tensorflow/tfjs";
+import { smallImageViews } from "@selfsup/augment";
+import type { Batch, Dataset } from "@selfsup/data";
+import { projectionHead } from "@selfsup/heads";
+import { deriveSeed, writeModelWeights } from "@selfsup/internal";
+import { simclrLearner, type SimclrState } from "@selfsup/simclr";
+import { warmupCosine } from "@selfsup/optim";
+import { representationDim } from "@selfsup/encoders";
+import type { Settings } from "../settings.ts";
+import {
+  buildEncoder,
+  imageShape,
+  pretrainOptimizer,
+  type Recipe,
+  type StageLearner,
+  type StagePlan,
+} from "./recipe.ts";
+
+const ENCODER_STREAM = 1;
+const HEAD_STREAM = 2;
+
+/** The encoder and projection head of a SimCLR (v2) pretraining, built from the run seed. */
+export function simclrModels(settings: Settings, data: Dataset) {
+  const encoder = buildEncoder(
+    settings.encoder,
+    imageShape(data),
+    deriveSeed(settings.seed, ENCODER_STREAM),
+  );
+  const dim = representationDim(encoder);
+  const head = projectionHead({
+    inputDim: dim,
+    hiddenDim: settings.hiddenDim ?? dim,
+    outputDim: settings.projectionDim,
+    layers: settings.headLayers as 2 | 3,
+    seed: deriveSeed(settings.seed, HEAD_STREAM),
+  });
+  return { encoder, head };
+}
+
+/** The run's view preset: SimCLR's small-image views at the run's colour strength. */
+export function simclrViews(settings: Settings) {
+  return (images: tf.Tensor4D, o: { seed: number; size: [number, number]; checkValues: boolean }) =>
+    smallImageViews(images, { ...o, strength: settings.colorStrength });
+}
+
+/** The SimCLR pretraining stage (also SimCLRv2's first stage, with its 3-layer head). */
+export function simclrStage(settings: Settings, train: Dataset): StagePlan {
+  return {
+    name: "pretrain",
+    data: train,
+    batchSize: settings.batchSize,
+    epochs: settings.epochs ?? 1,
+    budgeted: true,
+    build(totalSteps: number): Promise<StageLearner> {
+      const { encoder, head } = simclrModels(settings, train);
+      const optimizer = pretrainOptimizer(settings);
+      const learner = simclrLearner({
+        encoder,
+        head,
+        optimizer,
+        seed: deriveSeed(settings.seed, 3),
+        views: simclrViews(settings),
+        temperature: settings.temperature!,
+        learningRate: warmupCosine({
+          baseLr: settings.learningRate,
+          warmupSteps: Math.round(settings.warmup * totalSteps),
+          totalSteps,
+        }),
+        checkValues: false,
+      });
+      return Promise.resolve({
+        monitorEncoder: encoder,
+        async step(batch: Batch, step: number) {
+          const r = await learner.step(batch, { step });
+          return {
+            loss: r.loss,
+            learningRate: r.learningRate,
+            momentum: settings.momentum,
+            contrastiveAccuracy: r.contrastiveAccuracy,
+            positiveCosine: r.positiveCosine,
+            negativeCosine: r.negativeCosine,
+          };
+        },
+        getState: () => learner.getState(),
+        setState: (state: unknown) => learner.setState(state as SimclrState),
+        dispose() {
+          learner.dispose();
+          optimizer.dispose();
+          head.dispose();
+          encoder.dispose();
+        },
+      });
+    },
+  };
+}
+
+/** Rebuilds the pretrained encoder (and head) from a SimCLR state. */
+export function simclrModelsFromState(settings: Settings, data: Dataset, state: unknown) {
+  const models = simclrModels(settings, data);
+  const s = state as SimclrState;
+  writeModelWeights("train", "checkpoint encoder", models.encoder, s.models.encoder);
+  writeModelWeights("train", "checkpoint head", models.head, s.models.head);
+  return models;
+}
+
+/** SimCLR (Chen et al. 2020, arXiv:2002.05709): one pretraining stage. */
+export function simclrRecipe(settings: Settings, train: Dataset): Recipe {
+  return {
+    stages: [simclrStage(settings, train)],
+    finalEncoder(states) {
+      const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
+      head.dispose();
+      return Promise.resolve(encoder);
+    },
+    extraResults: () => Promise.resolve({}),
+    views: (images, seed) =>
+      simclrViews(settings)(images, {
+        seed,
+        size: [images.shape[1], images.shape[2]],
+        checkValues: false,
+      }),
+  };
+}
