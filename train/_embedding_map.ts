@@ -64,7 +64,8 @@ export function pca2(features: Float32Array, dim: number, seed: number): Float64
   for (let component = 0; component < 2; component++) {
     let v = new Float64Array(dim);
     for (let j = 0; j < dim; j++) v[j] = random.normal();
-    // 200 rounds of v <- X^T X v: ample for a picture; the map needs no exact axes.
+    // At most 200 rounds of v <- X^T X v: ample for a picture (near-equal variances leave the
+    // axes loose within their plane, which draws as well).
     for (let round = 0; round < 200; round++) {
       for (const axis of axes) subtractProjection(v, axis);
       const scores = multiply(centred, n, dim, v);
@@ -76,8 +77,13 @@ export function pca2(features: Float32Array, dim: number, seed: number): Float64
       for (const axis of axes) subtractProjection(next, axis);
       const norm = Math.hypot(...next);
       if (norm === 0) break; // fewer than two directions of variance: the rest stays 0
-      for (let j = 0; j < dim; j++) next[j] /= norm;
+      let change = 0;
+      for (let j = 0; j < dim; j++) {
+        next[j] /= norm;
+        change = Math.max(change, Math.abs(next[j] - v[j]));
+      }
       v = next;
+      if (change < 1e-12) break;
     }
     const norm = Math.hypot(...v);
     if (norm > 0) { for (let j = 0; j < dim; j++) v[j] /= norm; }

@@ -124,6 +124,11 @@ export async function checkInBrowser(
         "or set CHROMIUM to the browser's path",
     );
   }
+  if (!(await Deno.stat(chromium).catch(() => undefined))?.isFile) {
+    throw new Error(
+      `checkInBrowser(): chromium must be a browser's path, got ${chromium} (no such file)`,
+    );
+  }
   const timeoutMs = options.timeoutMs ?? 60_000;
   const width = options.width ?? 1280;
   const profile = await Deno.makeTempDir({ prefix: "selfsup-chromium-" });
