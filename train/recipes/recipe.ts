@@ -51,7 +51,7 @@ export interface Recipe {
    */
   finalEncoder(states: unknown[]): Promise<tf.LayersModel>;
   /** Extra results (SimCLRv2: fine-tuned and distilled accuracy; supervised: its accuracy). */
-  extraResults(states: unknown[], data: TrainData): Promise<Record<string, number>>;
+  extraResults(states: unknown[], data: TrainData): Promise<Record<string, unknown>>;
   /** The views preset, for the report's grid of augmented views. */
   views(images: tf.Tensor4D, seed: number): [tf.Tensor4D, tf.Tensor4D];
 }

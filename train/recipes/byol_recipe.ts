@@ -1,0 +1,105 @@
+import type * as tf from "@tensorflow/tfjs";
+import { byolViews } from "@selfsup/augment";
+import { byolLearner, type ByolState } from "@selfsup/byol";
+import type { Batch, Dataset } from "@selfsup/data";
+import { representationDim } from "@selfsup/encoders";
+import { byolPredictor, byolProjector } from "@selfsup/heads";
+import { deriveSeed, writeModelWeights } from "@selfsup/internal";
+import { cosineMomentum, warmupCosine } from "@selfsup/optim";
+import type { Settings } from "../settings.ts";
+import {
+  buildEncoder,
+  imageShape,
+  pretrainOptimizer,
+  type Recipe,
+  type StageLearner,
+  type StagePlan,
+} from "./recipe.ts";
+
+const ENCODER_STREAM = 1;
+
+/**
+ * BYOL (Grill et al. 2020, arXiv:2006.07733): one pretraining stage with `byolLearner` of
+ * `@selfsup/byol`, its asymmetric views (`byolViews`), LARS and the cosine-scheduled target
+ * momentum tau from `--tau` to 1.
+ */
+export function byolRecipe(settings: Settings, train: Dataset): Recipe {
+  const encoderFor = () =>
+    buildEncoder(settings.encoder, imageShape(train), deriveSeed(settings.seed, ENCODER_STREAM));
+  const stage: StagePlan = {
+    name: "pretrain",
+    data: train,
+    batchSize: settings.batchSize,
+    epochs: settings.epochs ?? 1,
+    budgeted: true,
+    build(totalSteps: number): Promise<StageLearner> {
+      const encoder = encoderFor();
+      const dim = representationDim(encoder);
+      const hiddenDim = settings.hiddenDim ?? 2 * dim;
+      const projector = byolProjector({
+        inputDim: dim,
+        hiddenDim,
+        outputDim: settings.projectionDim,
+        seed: deriveSeed(settings.seed, 2),
+      });
+      const predictor = byolPredictor({
+        inputDim: settings.projectionDim,
+        hiddenDim,
+        outputDim: settings.projectionDim,
+        seed: deriveSeed(settings.seed, 4),
+      });
+      const optimizer = pretrainOptimizer(settings);
+      const tau = cosineMomentum({ base: settings.tau!, totalSteps });
+      const learner = byolLearner({
+        encoder,
+        projector,
+        predictor,
+        optimizer,
+        seed: deriveSeed(settings.seed, 3),
+        learningRate: warmupCosine({
+          baseLr: settings.learningRate,
+          warmupSteps: Math.round(settings.warmup * totalSteps),
+          totalSteps,
+        }),
+        tau,
+        batchNorm: settings.byolBatchNorm!,
+        checkValues: false,
+      });
+      return Promise.resolve({
+        monitorEncoder: encoder,
+        async step(batch: Batch, step: number) {
+          const r = await learner.step(batch, { step });
+          return {
+            loss: r.loss,
+            learningRate: r.learningRate,
+            momentum: r.tau,
+            cosine: r.cosine,
+            projectionStd: r.projectionStd,
+          };
+        },
+        getState: () => learner.getState(),
+        setState: (state: unknown) => learner.setState(state as ByolState),
+        dispose() {
+          learner.dispose();
+          optimizer.dispose();
+          for (const m of [predictor, projector, encoder]) m.dispose();
+        },
+      });
+    },
+  };
+  return {
+    stages: [stage],
+    finalEncoder(states) {
+      const encoder = encoderFor();
+      writeModelWeights(
+        "train",
+        "checkpoint encoder",
+        encoder,
+        (states[0] as ByolState).models.encoder,
+      );
+      return Promise.resolve(encoder);
+    },
+    extraResults: () => Promise.resolve({}),
+    views: (images: tf.Tensor4D, seed: number) => byolViews(images, { seed, checkValues: false }),
+  };
+}
