@@ -78,8 +78,9 @@ const CHART_HEIGHT = 220;
  * pairs of augmented views; the run's results and settings as tables. All text from the input
  * (names from the user's folders included) is escaped.
  *
- * Time: UMAP of 2,000 points takes about 5 s on one core of a shared 2-core machine, PCA and
- * the charts well under a second.
+ * Time, measured for 2,000 points on a busy shared 2-core machine: the whole page 7-11 s with
+ * UMAP (128- to 512-dimensional features; UMAP runs synchronously, blocking the event loop),
+ * 2-3 s with PCA; the charts alone take about a second.
  *
  * @param input The run's settings, metrics, results and optional embeddings and views.
  * @returns The page's HTML text (UTF-8 when written).
