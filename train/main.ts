@@ -54,7 +54,23 @@ const WASM_BATCH = 64;
 const MAP_POINTS = 1000;
 const VIEW_IMAGES = 8;
 
-/** Runs the app with `args`; resolves to the exit code. */
+/**
+ * Runs the app with `args` (what `deno task train` passes: `Deno.args`) and resolves to the
+ * exit code: 0 done (or `--help`), 2 bad input or refused with nothing written, 130 stopped
+ * by Ctrl-C after a checkpoint, 1 a NaN or infinite loss (the last good checkpoint stays).
+ *
+ * @param args The command-line arguments; `--help` lists them.
+ * @returns The exit code.
+ * @throws {Error} On a crash (main's caller prints it and exits with 1).
+ *
+ * @example Bad input is refused with exit code 2 before anything is written
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@selfsup/train";
+ *
+ * assert.equal(await main(["--batch-size", "0"]), 2);
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {

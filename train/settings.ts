@@ -566,16 +566,6 @@ function stamp(): string {
  * @param readText Reads a config file (injected so that the caller owns the permissions).
  * @returns The settings, `help`, or `resume` with the run folder.
  * @throws {SettingsError} On an unknown flag, a bad value or an unreadable config file.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseSettings } from "./settings.ts";
- *
- * const parsed = parseSettings(["--epochs", "2", "--seed", "3"], () => "");
- * assert.equal(parsed.kind, "run");
- * if (parsed.kind === "run") assert.equal(parsed.settings.batchSize, 256);
- * ```
  */
 export function parseSettings(argv: string[], readText: (path: string) => string): ParsedArgs {
   const options: Record<string, { type: "string" | "boolean" }> = {
@@ -757,14 +747,6 @@ export function parseEncoderSpec(spec: string): { family: string; width: number 
 
 /**
  * The `--help` text: every setting with its default and unit, grouped.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { helpText } from "./settings.ts";
- *
- * assert.match(helpText(), /--batch-size <images>/);
- * ```
  */
 export function helpText(): string {
   const lines = [

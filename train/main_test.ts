@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { selectImages, toImageTensor } from "@selfsup/data";
+import { readCheckpoint } from "./checkpoint.ts";
+import { loadTrainData } from "./data_source.ts";
+import { simclrModelsFromState } from "./recipes/simclr_recipe.ts";
+import { resolveSettings, type Settings } from "./settings.ts";
+import { lossCurve, runTrain, spawnTrain } from "./_test_run.ts";
+
+tf.enableProdMode();
+
+const RUNS = await Deno.makeTempDir({ prefix: "selfsup-train-test-" });
+// Every smoke run of this file: wasm (no system library needed), 10 steps.
+const SMOKE = ["--smoke", "--backend", "wasm"];
+
+const smokeRuns = new Map<string, Promise<string>>();
+/** One smoke run per recipe, shared by the tests that read it. */
+function smokeRun(method: string): Promise<string> {
+  if (!smokeRuns.has(method)) {
+    smokeRuns.set(
+      method,
+      (async () => {
+        const result = await runTrain(RUNS, [...SMOKE, "--method", method, "--name", method]);
+        assert.equal(result.code, 0, `${method}: ${result.stderr}\n${result.stdout}`);
+        return join(RUNS, method);
+      })(),
+    );
+  }
+  return smokeRuns.get(method)!;
+}
+
+for (const method of ["simclr", "byol", "supervised", "simclrv2"]) {
+  Deno.test(`deno task train --smoke --method ${method} writes every promised file and they parse`, async () => {
+    const dir = await smokeRun(method);
+    const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+    assert.equal(config.settings.method, method);
+    assert.equal(config.backend.name, "wasm");
+    assert.match(config.backend.reason, /asked for by name/);
+    assert.equal(typeof config.versions["@tensorflow/tfjs"], "string");
+    assert.equal(config.seed, 1);
+
+    const metrics = (await Deno.readTextFile(join(dir, "metrics.jsonl")))
+      .trim().split("\n").map((l) => JSON.parse(l));
+    const steps = metrics.filter((m) => m.loss !== undefined);
+    const stages = method === "simclrv2" ? 3 : 1;
+    assert.ok(steps.length >= 10, `${steps.length} step lines`);
+    assert.deepEqual([...new Set(steps.map((m) => m.stage))], [0, 1, 2].slice(0, stages));
+    for (const m of steps) {
+      for (
+        const key of [
+          "step",
+          "epoch",
+          "loss",
+          "learningRate",
+          "momentum",
+          "imagesPerSecond",
+          "tensors",
+          "rss",
+        ]
+      ) {
+        assert.ok(Number.isFinite(m[key]), `${key} in ${JSON.stringify(m)}`);
+      }
+    }
+    const knn = metrics.filter((m) => m.validationKnn !== undefined);
+    assert.ok(knn.length >= stages, `${knn.length} kNN lines`);
+    for (const m of knn) assert.ok(m.validationKnn >= 0 && m.validationKnn <= 1);
+
+    const results = JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+    for (const key of ["knnAccuracy", "linearProbeAccuracy"]) {
+      assert.ok(results[key] >= 0 && results[key] <= 1, key);
+      assert.ok(results.baselines.rawPixels[key] >= 0 && results.baselines.rawPixels[key] <= 1);
+    }
+    assert.equal(results.backend, "wasm");
+    assert.equal(results.epochs, 1);
+    assert.ok(results.trainSeconds > 0 && results.imagesPerSecond > 0);
+    if (method === "simclrv2") {
+      assert.ok(results.fineTuned.accuracy >= 0 && results.fineTuned.accuracy <= 1);
+      assert.ok(results.distilled.accuracy >= 0 && results.distilled.accuracy <= 1);
+    }
+    if (method === "supervised") assert.ok(results.supervised.accuracy >= 0);
+
+    const html = await Deno.readTextFile(join(dir, "report.html"));
+    assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the report's charts are inline SVG");
+    const files = [...Deno.readDirSync(join(dir, "encoder"))].map((e) => e.name).sort();
+    assert.deepEqual(files, ["model.json", "weights.bin"]);
+    assert.ok(Deno.statSync(join(dir, "checkpoint", "state.json")).isFile);
+  });
+}
+
+Deno.test("the exported encoder loads with plain tf.loadLayersModel over http and gives the trained encoder's embeddings", async () => {
+  const dir = await smokeRun("simclr");
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const name = new URL(req.url).pathname.split("/").pop()!;
+    try {
+      return new Response(await Deno.readFile(join(dir, "encoder", name)));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  let loaded: tf.LayersModel;
+  try {
+    loaded = await tf.loadLayersModel(`http://127.0.0.1:${server.addr.port}/model.json`);
+  } finally {
+    await server.shutdown();
+  }
+  // The trained encoder, rebuilt through our packages from the final checkpoint.
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  const settings = resolveSettings(
+    Object.fromEntries(Object.entries(config.settings).filter(([, v]) => v !== null)),
+  ).settings as Settings;
+  const data = await loadTrainData("fashion-mnist", {
+    seed: settings.seed,
+    validationSize: settings.validationSize,
+    limit: { train: settings.limitTrain!, test: settings.limitTest! },
+  });
+  const saved = await readCheckpoint(dir) as { state: unknown };
+  const { encoder, head } = simclrModelsFromState(settings, data.train, saved.state);
+  const x = toImageTensor(selectImages(data.test, [0, 1, 2, 3, 4, 5, 6, 7]));
+  const a = encoder.predict(x) as tf.Tensor;
+  const b = loaded.predict(x) as tf.Tensor;
+  assert.deepEqual(b.shape, [8, 16]);
+  const [av, bv] = [a.dataSync(), b.dataSync()];
+  let worst = 0;
+  for (let i = 0; i < av.length; i++) worst = Math.max(worst, Math.abs(av[i] - bv[i]));
+  assert.ok(worst < 1e-5, `largest difference ${worst}`);
+  assert.ok(av.some((v) => v !== 0));
+  tf.dispose([x, a, b]);
+  for (const m of [loaded, encoder, head]) m.dispose();
+});
+
+Deno.test("a run killed with SIGKILL while writing a checkpoint resumes to the uninterrupted run's loss curve", async () => {
+  const uninterrupted = await smokeRun("simclr");
+  const name = "killed";
+  // The third checkpoint write (after step 6) stops half-way through tensors.bin.
+  const child = spawnTrain(RUNS, [...SMOKE, "--name", name], {
+    SELFSUP_TRAIN_HANG_IN_CHECKPOINT: "3",
+  });
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!err.includes("hanging for the test")) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, `the run ended before its third checkpoint: ${err}`);
+    err += value;
+  }
+  const hidden = [...Deno.readDirSync(join(RUNS, name))].map((e) => e.name);
+  assert.ok(hidden.some((n) => n.startsWith(".checkpoint.tmp-")), hidden.join(", "));
+  child.kill("SIGKILL");
+  const status = await child.status;
+  assert.equal(status.signal, "SIGKILL");
+  await reader.cancel();
+  await child.stdout.cancel();
+
+  const resumed = await runTrain(RUNS, ["--resume", join(RUNS, name)]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /removed unfinished checkpoint writes: \.checkpoint\.tmp-/);
+  assert.match(resumed.stdout, /resuming .* step 4/);
+  const left = [...Deno.readDirSync(join(RUNS, name))].map((e) => e.name).sort();
+  assert.deepEqual(left, [
+    "checkpoint",
+    "config.json",
+    "encoder",
+    "metrics.jsonl",
+    "report.html",
+    "results.json",
+  ]);
+  const expected = await lossCurve(uninterrupted);
+  assert.equal(expected.length, 10);
+  assert.deepEqual(await lossCurve(join(RUNS, name)), expected);
+});
+
+Deno.test("Ctrl-C finishes the step, writes a checkpoint and exits 130; --resume then finishes every step once", async () => {
+  const name = "interrupted";
+  const child = spawnTrain(RUNS, [...SMOKE, "--name", name, "--epochs", "5", "--knn-every", "5"]);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("step 5: validation kNN")) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, `ended early: ${out}`);
+    out += value;
+  }
+  child.kill("SIGINT");
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.code, 130, out);
+  assert.match(out, /checkpoint written\. Continue with: deno task train --resume/);
+  const saved = await readCheckpoint(join(RUNS, name)) as { position: { step: number } };
+  assert.ok(saved.position.step >= 5 && saved.position.step < 50, `${saved.position.step}`);
+
+  const resumed = await runTrain(RUNS, ["--resume", join(RUNS, name)]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const steps = (await lossCurve(join(RUNS, name))).map(([s]) => s);
+  assert.deepEqual(steps, Array.from({ length: 50 }, (_, i) => i));
+});
+
+Deno.test({
+  name: "(cleanup) the smoke runs' temporary folder",
+  fn: () => Deno.remove(RUNS, { recursive: true }),
+});
