@@ -4,19 +4,24 @@ import { type Dataset, toImageTensor } from "@selfsup/data";
 import { byolPredictor, byolProjector } from "@selfsup/heads";
 import {
   checkBoolean,
+  checkDistinct,
+  checkEncoder,
+  checkHead,
+  checkImages,
   checkInteger,
   checkKeys,
   checkNumber,
   checkOneOf,
   checkOptions,
   checkSeed,
+  checkUnitRange,
+  checkViews,
   deriveSeed,
-  readModelWeights,
-  readOptimizerState,
+  type EncoderShape,
+  isDataset,
+  LearnerCore,
   type TensorRecord,
   typeError,
-  writeModelWeights,
-  writeOptimizerState,
 } from "@selfsup/internal";
 import { byolLoss } from "@selfsup/losses";
 import {
@@ -27,19 +32,6 @@ import {
   warmupCosine,
 } from "@selfsup/optim";
 import { averageInto, emaPairs } from "./_ema_pairs.ts";
-import {
-  checkDistinct,
-  checkEncoder,
-  checkHead,
-  checkImages,
-  checkModelRecords,
-  checkOptimizerRecords,
-  checkStateHeader,
-  checkUnitRange,
-  checkViews,
-  type EncoderShape,
-  isDataset,
-} from "./_validate.ts";
 import { copyLayersModel } from "./_copy_layers_model.ts";
 
 /** BYOL's base learning rate, scaled by batch size / 256 (paper, section 3.3 and appendix). */
@@ -265,16 +257,10 @@ export class ByolLearner {
   readonly batchNorm: "per-view" | "joint";
 
   readonly #shape: EncoderShape;
-  readonly #learningRate: ((step: number) => number) | null;
   readonly #tau: (step: number) => number;
   readonly #checkValues: boolean;
-  readonly #variables: tf.Variable[];
   readonly #pairs: [tf.Variable, tf.Variable][];
-  readonly #owned: tf.LayersModel[];
-  readonly #ownsOptimizer: boolean;
-  #steps = 0;
-  #busy = false;
-  #disposed = false;
+  readonly #core: LearnerCore<"byol", keyof ByolState["models"]>;
 
   /**
    * Builds a learner; {@linkcode byolLearner} is the same as `new ByolLearner(options)`.
@@ -314,7 +300,6 @@ export class ByolLearner {
       throw typeError(fn, "optimizer", "a tf.Optimizer", options.optimizer);
     }
     const schedules = resolveSchedules(fn, options);
-    this.#learningRate = schedules.learningRate;
     this.#tau = schedules.tau;
     this.batchNorm = checkOneOf(
       fn,
@@ -329,6 +314,7 @@ export class ByolLearner {
 
     // Built last, once every option is known to be valid; freed again if a check fails.
     const owned: tf.LayersModel[] = [];
+    let variables: tf.Variable[];
     try {
       const headSeed = deriveSeed(this.seed, HEAD_STREAM);
       this.projector = options.projector ??
@@ -341,9 +327,9 @@ export class ByolLearner {
         projector: this.projector,
         predictor: this.predictor,
       });
-      this.#variables = [this.encoder, this.projector, this.predictor]
+      variables = [this.encoder, this.projector, this.predictor]
         .flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
-      if (this.#variables.length === 0) {
+      if (variables.length === 0) {
         throw new RangeError(
           `${fn}(): encoder, projector and predictor must have at least one trainable weight, ` +
             `got none`,
@@ -359,15 +345,28 @@ export class ByolLearner {
       for (const model of owned) model.dispose();
       throw error;
     }
-    this.#owned = owned;
-    this.#ownsOptimizer = options.optimizer === undefined;
     this.optimizer = options.optimizer ??
       lars({ learningRate: 0, momentum: 0.9, eta: 0.001, weightDecay: BYOL_WEIGHT_DECAY });
+    this.#core = new LearnerCore({
+      learner: "ByolLearner",
+      method: "byol",
+      models: {
+        encoder: this.encoder,
+        projector: this.projector,
+        predictor: this.predictor,
+        targetEncoder: this.targetEncoder,
+        targetProjector: this.targetProjector,
+      },
+      variables,
+      optimizer: this.optimizer,
+      schedule: schedules.learningRate,
+      owned: [...owned, ...(options.optimizer === undefined ? [this.optimizer] : [])],
+    });
   }
 
   /** Steps taken: the default index of the next step (restored by `setState`). */
   get steps(): number {
-    return this.#steps;
+    return this.#core.steps;
   }
 
   /**
@@ -416,44 +415,39 @@ export class ByolLearner {
     options: ByolStepOptions = {},
   ): Promise<ByolStepResult> {
     const fn = "ByolLearner.step";
-    this.#checkIdle(fn);
-    checkOptions(fn, options);
-    checkKeys(fn, options, ["step"]);
-    const step = options.step === undefined
-      ? this.#steps
-      : checkInteger(fn, "step", options.step, { min: 0 });
+    const core = this.#core;
+    const step = core.resolveStep(fn, options);
     const [n, h, w] = checkImages(fn, images, this.#shape.channels);
-    const learningRate = this.#learningRate === null
-      ? currentRate(this.optimizer)
-      : checkNumber(fn, "learningRate(step)", this.#learningRate(step), { min: 0 });
+    const learningRate = core.learningRate(fn, step);
     const tau = checkNumber(fn, "tau(step)", this.#tau(step), { min: 0, max: 1 });
     const size: [number, number] = [this.#shape.height ?? h, this.#shape.width ?? w];
 
-    this.#busy = true;
-    const converted = isDataset(images) ? toImageTensor(images) : undefined;
-    try {
-      const x = converted ?? images as tf.Tensor4D;
-      if (converted === undefined && this.#checkValues) await checkUnitRange(fn, x);
-      const views = this.views(x, { seed: deriveSeed(this.seed, step), size, checkValues: false });
-      let numbers: tf.Tensor1D;
+    return await core.run(async () => {
+      const converted = isDataset(images) ? toImageTensor(images) : undefined;
       try {
-        checkViews(fn, views, [n, ...size, this.#shape.channels]);
-        // Nothing has changed up to here.
-        if (this.#learningRate !== null) setLearningRate(this.optimizer, learningRate);
-        numbers = this.#train(views, tau);
+        const x = converted ?? images as tf.Tensor4D;
+        if (converted === undefined && this.#checkValues) await checkUnitRange(fn, x);
+        const seed = deriveSeed(this.seed, step);
+        const views = this.views(x, { seed, size, checkValues: false });
+        let numbers: tf.Tensor1D;
+        try {
+          checkViews(fn, views, [n, ...size, this.#shape.channels]);
+          // Nothing has changed up to here.
+          if (core.scheduled) setLearningRate(this.optimizer, learningRate);
+          numbers = this.#train(views, tau);
+        } finally {
+          // A preset may hand back its input (or one tensor twice): that one is not ours.
+          const made = Array.isArray(views) ? views : [];
+          tf.dispose([...new Set(made)].filter((v) => v instanceof tf.Tensor && v !== x));
+        }
+        const [loss, projectionStd] = await numbers.data();
+        numbers.dispose();
+        core.steps += 1;
+        return { step, loss, learningRate, tau, cosine: 1 - loss / 4, projectionStd };
       } finally {
-        // A preset may hand back its input (or one tensor twice): that one is not ours.
-        const made = Array.isArray(views) ? views : [];
-        tf.dispose([...new Set(made)].filter((v) => v instanceof tf.Tensor && v !== x));
+        converted?.dispose();
       }
-      const [loss, projectionStd] = await numbers.data();
-      numbers.dispose();
-      this.#steps += 1;
-      return { step, loss, learningRate, tau, cosine: 1 - loss / 4, projectionStd };
-    } finally {
-      converted?.dispose();
-      this.#busy = false;
-    }
+    });
   }
 
   // Target forward, online forward and update, EMA. Returns [loss, projectionStd] for one
@@ -474,7 +468,7 @@ export class ByolLearner {
           // A monitor, kept past the gradient's tidy; not part of the loss.
           spread = tf.keep(projectionStd(tf.concat([z1, z2])));
           return tf.add(byolLoss(p1, t2, NO_CHECK), byolLoss(p2, t1, NO_CHECK)) as tf.Scalar;
-        }, this.#variables);
+        }, this.#core.variables);
         this.optimizer.applyGradients(grads);
         averageInto(this.#pairs, tau);
         return tf.stack([value, spread!]) as tf.Tensor1D;
@@ -551,25 +545,8 @@ export class ByolLearner {
    * images.dispose();
    * ```
    */
-  async getState(): Promise<ByolState> {
-    this.#checkIdle("ByolLearner.getState");
-    this.#busy = true;
-    try {
-      return {
-        method: "byol",
-        step: this.#steps,
-        models: {
-          encoder: readModelWeights(this.encoder),
-          projector: readModelWeights(this.projector),
-          predictor: readModelWeights(this.predictor),
-          targetEncoder: readModelWeights(this.targetEncoder),
-          targetProjector: readModelWeights(this.targetProjector),
-        },
-        optimizer: await readOptimizerState(this.optimizer),
-      };
-    } finally {
-      this.#busy = false;
-    }
+  getState(): Promise<ByolState> {
+    return this.#core.getState();
   }
 
   /**
@@ -602,27 +579,8 @@ export class ByolLearner {
    * }
    * ```
    */
-  async setState(state: ByolState): Promise<void> {
-    const fn = "ByolLearner.setState";
-    this.#checkIdle(fn);
-    const step = checkStateHeader(fn, state, "byol");
-    const models = this.#models();
-    const names = Object.keys(models) as (keyof ByolState["models"])[];
-    checkKeys(fn, state.models, names, "state.models");
-    for (const name of names) {
-      checkModelRecords(fn, `state.models.${name}`, models[name], state.models[name]);
-    }
-    checkOptimizerRecords(fn, "state.optimizer", this.#variables, state.optimizer);
-    this.#busy = true;
-    try {
-      for (const name of names) {
-        writeModelWeights(fn, `state.models.${name}`, models[name], state.models[name]);
-      }
-      await writeOptimizerState(fn, "state.optimizer", this.optimizer, state.optimizer);
-      this.#steps = step;
-    } finally {
-      this.#busy = false;
-    }
+  setState(state: ByolState): Promise<void> {
+    return this.#core.setState(state);
   }
 
   /**
@@ -647,27 +605,7 @@ export class ByolLearner {
    * ```
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    for (const model of this.#owned) model.dispose();
-    if (this.#ownsOptimizer) this.optimizer.dispose();
-  }
-
-  #models(): Record<keyof ByolState["models"], tf.LayersModel> {
-    return {
-      encoder: this.encoder,
-      projector: this.projector,
-      predictor: this.predictor,
-      targetEncoder: this.targetEncoder,
-      targetProjector: this.targetProjector,
-    };
-  }
-
-  #checkIdle(fn: string): void {
-    if (this.#disposed) throw new Error(`${fn}(): the learner has been disposed`);
-    if (this.#busy) {
-      throw new Error(`${fn}(): the previous call has not finished; await it first`);
-    }
+    this.#core.dispose();
   }
 }
 
@@ -729,12 +667,6 @@ function projectionStd(z: tf.Tensor2D): tf.Scalar {
     const { variance } = tf.moments(unit, 0); // [P]
     return tf.mul(tf.mean(tf.sqrt(variance)), Math.sqrt(z.shape[1])) as tf.Scalar;
   });
-}
-
-// The rate of an optimizer whose schedule is its own (tfjs optimizers keep it in a field).
-function currentRate(optimizer: tf.Optimizer): number {
-  const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
-  return typeof rate === "number" ? rate : NaN;
 }
 
 // The learning rate per step (null when a caller's optimizer keeps its own rate) and tau per

@@ -1,8 +1,9 @@
 /**
  * Internal helpers of the selfsup packages: the seeded generator, permutations, seed
  * derivation, argument validation and its message format, layer seeds and the layer helpers
- * both model packages build from (the fused batch-norm layer and op), and model and optimizer
- * state as plain tensor records.
+ * both model packages build from (the fused batch-norm layer and op), model and optimizer
+ * state as plain tensor records, and the learners' shared bookkeeping (step counter, learning
+ * rate options, state).
  *
  * Not for users: published only because the packages that import it are (as the Deno
  * standard library's `@std/internal`). Its API may change in any release. The public seed
@@ -28,6 +29,8 @@ export * from "./validate.ts";
 export * from "./layer_seed.ts";
 export * from "./tensor_records.ts";
 export * from "./learner_checks.ts";
+export * from "./learner_core.ts";
+export * from "./learning_rate_schedule.ts";
 export * from "./batch_norm_training.ts";
 export * from "./batch_normalization.ts";
 export * from "./layers.ts";

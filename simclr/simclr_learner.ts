@@ -8,26 +8,19 @@ import {
   checkEncoder,
   checkHead,
   checkImages,
-  checkInteger,
   checkKeys,
-  checkModelRecords,
   checkNumber,
-  checkOptimizerRecords,
   checkOptions,
   checkSeed,
-  checkStateHeader,
   checkUnitRange,
   checkViews,
-  currentRate,
   deriveSeed,
   type EncoderShape,
   isDataset,
-  readModelWeights,
-  readOptimizerState,
+  LearnerCore,
+  resolveSchedule,
   type TensorRecord,
   typeError,
-  writeModelWeights,
-  writeOptimizerState,
 } from "@selfsup/internal";
 import { ntXent } from "@selfsup/losses";
 import { lars, linearScaledLr, setLearningRate, warmupCosine } from "@selfsup/optim";
@@ -173,7 +166,6 @@ const OPTIONS = [
   "warmupSteps",
   "checkValues",
 ] as const;
-const SCHEDULE_OPTIONS = ["batchSize", "totalSteps", "warmupSteps"] as const;
 // The default head's seed stream, apart from the per-step view seeds deriveSeed(seed, step).
 const HEAD_STREAM = 0x68656164;
 const SMALL_IMAGE_PX = 32;
@@ -213,14 +205,8 @@ export class SimclrLearner {
   readonly seed: number;
 
   readonly #shape: EncoderShape;
-  readonly #schedule: ((step: number) => number) | null;
   readonly #checkValues: boolean;
-  readonly #variables: tf.Variable[];
-  readonly #ownsHead: boolean;
-  readonly #ownsOptimizer: boolean;
-  #steps = 0;
-  #busy = false;
-  #disposed = false;
+  readonly #core: LearnerCore<"simclr", "encoder" | "head">;
 
   /**
    * Builds a learner; {@linkcode simclrLearner} is the same as `new SimclrLearner(options)`.
@@ -268,11 +254,16 @@ export class SimclrLearner {
     if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) {
       throw typeError(fn, "optimizer", "a tf.Optimizer", options.optimizer);
     }
-    this.#schedule = resolveSchedule(fn, options);
+    const schedule = resolveSchedule(fn, options, {
+      // SimCLR warms up for 10 epochs of a 100-epoch run.
+      warmupSteps: (totalSteps) => Math.round(totalSteps / 10),
+      schedule: ({ batchSize, warmupSteps, totalSteps }) =>
+        warmupCosine({ baseLr: linearScaledLr(0.3, batchSize), warmupSteps, totalSteps }),
+    });
     this.#checkValues = checkBoolean(fn, "checkValues", options.checkValues ?? true);
 
     // Built last, once every option is known to be valid, so a bad option leaks nothing.
-    this.#ownsHead = options.head === undefined;
+    const ownsHead = options.head === undefined;
     this.head = options.head ?? projectionHead({
       inputDim: this.#shape.dim,
       seed: deriveSeed(this.seed, HEAD_STREAM),
@@ -282,20 +273,30 @@ export class SimclrLearner {
         .map((w) => w.read() as tf.Variable),
     );
     if (variables.size === 0) {
-      if (this.#ownsHead) this.head.dispose();
+      if (ownsHead) this.head.dispose();
       throw new RangeError(
         `${fn}(): encoder and head must have at least one trainable weight, got none`,
       );
     }
-    this.#variables = [...variables];
-    this.#ownsOptimizer = options.optimizer === undefined;
     this.optimizer = options.optimizer ??
       lars({ learningRate: 0, momentum: 0.9, weightDecay: 1e-6 });
+    this.#core = new LearnerCore({
+      learner: "SimclrLearner",
+      method: "simclr",
+      models: { encoder: this.encoder, head: this.head },
+      variables: [...variables],
+      optimizer: this.optimizer,
+      schedule,
+      owned: [
+        ...(options.optimizer === undefined ? [this.optimizer] : []),
+        ...(ownsHead ? [this.head] : []),
+      ],
+    });
   }
 
   /** Steps taken: the default index of the next step (restored by `setState`). */
   get steps(): number {
-    return this.#steps;
+    return this.#core.steps;
   }
 
   /**
@@ -343,34 +344,28 @@ export class SimclrLearner {
     options: SimclrStepOptions = {},
   ): Promise<SimclrStepResult> {
     const fn = "SimclrLearner.step";
-    this.#checkIdle(fn);
-    checkOptions(fn, options);
-    checkKeys(fn, options, ["step"]);
-    const step = options.step === undefined
-      ? this.#steps
-      : checkInteger(fn, "step", options.step, { min: 0 });
+    const core = this.#core;
+    const step = core.resolveStep(fn, options);
     const [, h, w] = checkImages(fn, images, this.#shape.channels);
-    const learningRate = this.#schedule === null
-      ? currentRate(this.optimizer)
-      : checkNumber(fn, "learningRate(step)", this.#schedule(step), { min: 0 });
+    const learningRate = core.learningRate(fn, step);
     const size: [number, number] = [this.#shape.height ?? h, this.#shape.width ?? w];
 
-    this.#busy = true;
-    const converted = isDataset(images) ? toImageTensor(images) : undefined;
-    try {
-      const x = converted ?? images as tf.Tensor4D;
-      if (converted === undefined && this.#checkValues) await checkUnitRange(fn, x);
-      // Nothing has changed up to here.
-      if (this.#schedule !== null) setLearningRate(this.optimizer, learningRate);
-      const monitors = this.#train(fn, x, deriveSeed(this.seed, step), size);
-      const [loss, positiveCosine, negativeCosine, contrastiveAccuracy] = await monitors.data();
-      monitors.dispose();
-      this.#steps += 1;
-      return { step, loss, learningRate, positiveCosine, negativeCosine, contrastiveAccuracy };
-    } finally {
-      converted?.dispose();
-      this.#busy = false;
-    }
+    return await core.run(async () => {
+      const converted = isDataset(images) ? toImageTensor(images) : undefined;
+      try {
+        const x = converted ?? images as tf.Tensor4D;
+        if (converted === undefined && this.#checkValues) await checkUnitRange(fn, x);
+        // Nothing has changed up to here.
+        if (core.scheduled) setLearningRate(this.optimizer, learningRate);
+        const monitors = this.#train(fn, x, deriveSeed(this.seed, step), size);
+        const [loss, positiveCosine, negativeCosine, contrastiveAccuracy] = await monitors.data();
+        monitors.dispose();
+        core.steps += 1;
+        return { step, loss, learningRate, positiveCosine, negativeCosine, contrastiveAccuracy };
+      } finally {
+        converted?.dispose();
+      }
+    });
   }
 
   // Views -> encoder -> head -> NT-Xent -> update, in one tidy. Returns
@@ -388,7 +383,7 @@ export class SimclrLearner {
           z = tf.keep(this.head.apply(h, { training: true }) as tf.Tensor2D); // [2N, P]
           const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D]; // [N, P] each
           return ntXent(z1, z2, { temperature: this.temperature, checkValues: false });
-        }, this.#variables);
+        }, this.#core.variables);
         this.optimizer.applyGradients(grads);
         return tf.concat([tf.reshape(value, [1]), contrastiveMonitors(z!)]) as tf.Tensor1D;
       } finally {
@@ -434,19 +429,8 @@ export class SimclrLearner {
    * images.dispose();
    * ```
    */
-  async getState(): Promise<SimclrState> {
-    this.#checkIdle("SimclrLearner.getState");
-    this.#busy = true;
-    try {
-      return {
-        method: "simclr",
-        step: this.#steps,
-        models: { encoder: readModelWeights(this.encoder), head: readModelWeights(this.head) },
-        optimizer: await readOptimizerState(this.optimizer),
-      };
-    } finally {
-      this.#busy = false;
-    }
+  getState(): Promise<SimclrState> {
+    return this.#core.getState();
   }
 
   /**
@@ -479,23 +463,8 @@ export class SimclrLearner {
    * }
    * ```
    */
-  async setState(state: SimclrState): Promise<void> {
-    const fn = "SimclrLearner.setState";
-    this.#checkIdle(fn);
-    const step = checkStateHeader(fn, state, "simclr");
-    checkKeys(fn, state.models, ["encoder", "head"], "state.models");
-    checkModelRecords(fn, "state.models.encoder", this.encoder, state.models.encoder);
-    checkModelRecords(fn, "state.models.head", this.head, state.models.head);
-    checkOptimizerRecords(fn, "state.optimizer", this.#variables, state.optimizer);
-    this.#busy = true;
-    try {
-      writeModelWeights(fn, "state.models.encoder", this.encoder, state.models.encoder);
-      writeModelWeights(fn, "state.models.head", this.head, state.models.head);
-      await writeOptimizerState(fn, "state.optimizer", this.optimizer, state.optimizer);
-      this.#steps = step;
-    } finally {
-      this.#busy = false;
-    }
+  setState(state: SimclrState): Promise<void> {
+    return this.#core.setState(state);
   }
 
   /**
@@ -519,17 +488,7 @@ export class SimclrLearner {
    * ```
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#ownsOptimizer) this.optimizer.dispose();
-    if (this.#ownsHead) this.head.dispose();
-  }
-
-  #checkIdle(fn: string): void {
-    if (this.#disposed) throw new Error(`${fn}(): the learner has been disposed`);
-    if (this.#busy) {
-      throw new Error(`${fn}(): the previous call has not finished; await it first`);
-    }
+    this.#core.dispose();
   }
 }
 
@@ -581,45 +540,4 @@ export class SimclrLearner {
  */
 export function simclrLearner(options: SimclrLearnerOptions): SimclrLearner {
   return new SimclrLearner(options);
-}
-
-// The learning rate per step, or null when a caller's optimizer keeps its own rate.
-function resolveSchedule(
-  fn: string,
-  options: SimclrLearnerOptions,
-): ((step: number) => number) | null {
-  const { learningRate, optimizer } = options;
-  if (learningRate !== undefined || optimizer !== undefined) {
-    for (const name of SCHEDULE_OPTIONS) {
-      if (options[name] !== undefined) {
-        throw typeError(
-          fn,
-          name,
-          "omitted when learningRate or optimizer is given (it shapes only the default " +
-            "schedule)",
-          options[name],
-        );
-      }
-    }
-    if (learningRate === undefined) return null;
-    if (typeof learningRate === "function") return learningRate;
-    const constant = checkNumber(fn, "learningRate", learningRate, { min: 0 });
-    return () => constant;
-  }
-  for (const name of ["batchSize", "totalSteps"] as const) {
-    if (options[name] === undefined) {
-      throw typeError(
-        fn,
-        name,
-        "an integer >= 1 (the default learning-rate schedule needs it; or pass learningRate)",
-        undefined,
-      );
-    }
-  }
-  const batchSize = checkInteger(fn, "batchSize", options.batchSize, { min: 1 });
-  const totalSteps = checkInteger(fn, "totalSteps", options.totalSteps, { min: 1 });
-  const warmupSteps = options.warmupSteps === undefined
-    ? Math.round(totalSteps / 10)
-    : checkInteger(fn, "warmupSteps", options.warmupSteps, { min: 0, max: totalSteps });
-  return warmupCosine({ baseLr: linearScaledLr(0.3, batchSize), warmupSteps, totalSteps });
 }
