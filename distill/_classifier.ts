@@ -2,9 +2,8 @@
 // learners build their models with it).
 import * as tf from "@tensorflow/tfjs";
 import { headUpTo, linearClassifier } from "@selfsup/heads";
-import { checkInteger, checkOptions, checkSeed, typeError } from "@selfsup/internal";
+import { checkInteger, checkKeys, checkOptions, checkSeed, typeError } from "@selfsup/internal";
 import { checkHead, encoderWidth, headLayers } from "./_models.ts";
-import { checkKeys } from "./_trainer.ts";
 import type { ClassifierModelOptions } from "./classifier_model.ts";
 
 export function buildClassifier(

@@ -1,14 +1,15 @@
-// What both learners share: the step counter and its validation, the learning-rate schedule,
-// the default LARS optimizer, one gradient update that returns plain numbers, and the state
-// as tensor records.
+// What both learners share: the default schedule and the default LARS optimizer, and one
+// gradient update that returns plain numbers around the learners' shared bookkeeping
+// (LearnerCore of @selfsup/internal), with a restore that puts back what was there on failure.
 import * as tf from "@tensorflow/tfjs";
 import {
   checkInteger,
-  checkNumber,
+  checkKeys,
   checkOptions,
+  LearnerCore,
   rangeError,
-  readModelWeights,
-  readOptimizerState,
+  resolveSchedule,
+  type ScheduleOptions,
   type TensorRecord,
   typeError,
   writeModelWeights,
@@ -16,17 +17,7 @@ import {
 } from "@selfsup/internal";
 import { DEFAULT_LARS_EXCLUDE, lars, setLearningRate, warmupCosine } from "@selfsup/optim";
 
-/** A learning rate: a constant or a function of the step. */
-export type LearningRate = number | ((step: number) => number);
-
-/** The schedule options both learners take. */
-export interface ScheduleOptions {
-  optimizer?: tf.Optimizer;
-  learningRate?: LearningRate;
-  batchSize?: number;
-  totalSteps?: number;
-  warmupSteps?: number;
-}
+export type { LearningRate } from "@selfsup/internal";
 
 /** What a learner's default schedule is made of. */
 export interface DefaultSchedule {
@@ -36,65 +27,20 @@ export interface DefaultSchedule {
   warmupFraction: number;
 }
 
-const SCHEDULE_OPTIONS = ["batchSize", "totalSteps", "warmupSteps"] as const;
-
 /**
- * Resolves the learning-rate options into a function of the step, or null when an optimizer
- * passed in keeps its own rate. `batchSize`, `totalSteps` and `warmupSteps` shape only the
- * default schedule: with `learningRate` or `optimizer` they must be omitted.
+ * The learning rate per step (null when an optimizer passed in keeps its own): the options'
+ * constant or function, or the default warmup + cosine schedule.
  */
-export function resolveSchedule(
+export function distillSchedule(
   fn: string,
   options: ScheduleOptions,
-  defaults: DefaultSchedule,
+  { baseLr, warmupFraction }: DefaultSchedule,
 ): ((step: number) => number) | null {
-  const { learningRate, optimizer } = options;
-  if (learningRate !== undefined || optimizer !== undefined) {
-    for (const name of SCHEDULE_OPTIONS) {
-      if (options[name] !== undefined) {
-        throw typeError(
-          fn,
-          name,
-          "omitted when learningRate or optimizer is given (it shapes only the default " +
-            "schedule)",
-          options[name],
-        );
-      }
-    }
-    if (learningRate === undefined) return null;
-    if (typeof learningRate === "function") return learningRate;
-    const constant = checkNumber(fn, "learningRate", learningRate, { min: 0 });
-    return () => constant;
-  }
-  for (const name of ["batchSize", "totalSteps"] as const) {
-    if (options[name] === undefined) {
-      throw typeError(
-        fn,
-        name,
-        "an integer >= 1 (the default learning-rate schedule needs it; or pass learningRate)",
-        undefined,
-      );
-    }
-  }
-  const batchSize = checkInteger(fn, "batchSize", options.batchSize, { min: 1 });
-  const totalSteps = checkInteger(fn, "totalSteps", options.totalSteps, { min: 1 });
-  const warmupSteps = options.warmupSteps === undefined
-    ? Math.round(defaults.warmupFraction * totalSteps)
-    : checkInteger(fn, "warmupSteps", options.warmupSteps, { min: 0, max: totalSteps });
-  return warmupCosine({ baseLr: defaults.baseLr(batchSize), warmupSteps, totalSteps });
-}
-
-/** Throws a TypeError naming the first key of `options` that is not in `allowed`. */
-export function checkKeys(fn: string, options: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `${fn}(): options must have only the keys ${allowed.join(", ")}, got key ${
-          JSON.stringify(key)
-        }`,
-      );
-    }
-  }
+  return resolveSchedule(fn, options, {
+    warmupSteps: (totalSteps) => Math.round(warmupFraction * totalSteps),
+    schedule: ({ batchSize, warmupSteps, totalSteps }) =>
+      warmupCosine({ baseLr: baseLr(batchSize), warmupSteps, totalSteps }),
+  });
 }
 
 /**
@@ -139,13 +85,7 @@ export class Trainer<M extends string> {
   readonly #learner: string;
   readonly #method: M;
   readonly #models: Record<string, tf.LayersModel>;
-  readonly #variables: tf.Variable[];
-  readonly #schedule: ((step: number) => number) | null;
-  readonly optimizer: tf.Optimizer;
-  readonly #ownsOptimizer: boolean;
-  #steps = 0;
-  #busy = false;
-  #disposed = false;
+  readonly #core: LearnerCore<M, string>;
 
   /**
    * @param learner The learner's class name, for messages (`FineTuneLearner.step()`).
@@ -165,32 +105,33 @@ export class Trainer<M extends string> {
     this.#learner = learner;
     this.#method = method;
     this.#models = models;
-    this.#variables = trained.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.optimizer = optimizer;
-    this.#ownsOptimizer = ownsOptimizer;
-    this.#schedule = schedule;
+    this.#core = new LearnerCore({
+      learner,
+      method,
+      models,
+      variables: trained.trainableWeights.map((w) => w.read() as tf.Variable),
+      optimizer,
+      schedule,
+      owned: ownsOptimizer ? [optimizer] : [],
+    });
+  }
+
+  get optimizer(): tf.Optimizer {
+    return this.#core.optimizer;
   }
 
   get steps(): number {
-    return this.#steps;
+    return this.#core.steps;
   }
 
   /** Checks the step's options (only the keys given) and returns the step to run. */
   resolveStep(fn: string, options: unknown, keys: readonly string[]): number {
-    this.checkIdle(fn);
-    checkOptions(fn, options);
-    checkKeys(fn, options as object, keys);
-    const { step } = options as { step?: unknown };
-    return step === undefined ? this.#steps : checkInteger(fn, "step", step, { min: 0 });
+    return this.#core.resolveStep(fn, options, keys);
   }
 
   /** The learning rate at `step`, validated (a user's schedule may return anything). */
   learningRate(fn: string, step: number): number {
-    if (this.#schedule === null) {
-      const rate = (this.optimizer as unknown as { learningRate?: unknown }).learningRate;
-      return typeof rate === "number" ? rate : NaN;
-    }
-    return checkNumber(fn, "learningRate(step)", this.#schedule(step), { min: 0 });
+    return this.#core.learningRate(fn, step);
   }
 
   /**
@@ -198,10 +139,10 @@ export class Trainer<M extends string> {
    * gradient with respect to the trained variables is applied, the others monitors. Their
    * values come back in one read. Runs in `tf.tidy`; the counter moves on.
    */
-  async update(lr: number, loss: () => tf.Scalar[]): Promise<number[]> {
-    this.#busy = true;
-    try {
-      if (this.#schedule !== null) setLearningRate(this.optimizer, lr);
+  update(lr: number, loss: () => tf.Scalar[]): Promise<number[]> {
+    const core = this.#core;
+    return core.run(async () => {
+      if (core.scheduled) setLearningRate(core.optimizer, lr);
       const values = tf.tidy(() => {
         let monitors: tf.Scalar[] = [];
         try {
@@ -210,8 +151,8 @@ export class Trainer<M extends string> {
             // Kept past the gradient's tidy for the read-back (disposed below).
             monitors = rest.map((m) => tf.keep(m));
             return total;
-          }, this.#variables);
-          this.optimizer.applyGradients(grads);
+          }, core.variables);
+          core.optimizer.applyGradients(grads);
           return tf.stack([value, ...monitors]);
         } finally {
           tf.dispose(monitors);
@@ -219,36 +160,20 @@ export class Trainer<M extends string> {
       });
       const numbers = Array.from(await values.data());
       values.dispose();
-      this.#steps += 1;
+      core.steps += 1;
       return numbers;
-    } finally {
-      this.#busy = false;
-    }
+    });
   }
 
-  async getState(): Promise<TrainerState<M>> {
-    this.checkIdle(`${this.#learner}.getState`);
-    this.#busy = true;
-    try {
-      const models: Record<string, TensorRecord[]> = {};
-      for (const [name, model] of Object.entries(this.#models)) {
-        models[name] = readModelWeights(model);
-      }
-      return {
-        method: this.#method,
-        step: this.#steps,
-        models,
-        optimizer: await readOptimizerState(this.optimizer),
-      };
-    } finally {
-      this.#busy = false;
-    }
+  getState(): Promise<TrainerState<M>> {
+    return this.#core.getState();
   }
 
   /** Restores a state; on any error the learner is left as it was. */
   async setState(state: unknown): Promise<void> {
     const fn = `${this.#learner}.setState`;
-    this.checkIdle(fn);
+    const core = this.#core;
+    core.checkIdle(fn);
     checkOptions(fn, state, "state");
     const { method, step, models, optimizer } = state as Partial<TrainerState<string>>;
     if (method !== this.#method) {
@@ -260,37 +185,26 @@ export class Trainer<M extends string> {
     if (!Array.isArray(optimizer)) {
       throw typeError(fn, "state.optimizer", "a list of tensor records", optimizer);
     }
-    const before = await this.getState();
-    this.#busy = true;
-    try {
-      for (const [name, model] of Object.entries(this.#models)) {
-        writeModelWeights(fn, `state.models.${name}`, model, models![name]);
+    const before = await core.getState();
+    await core.run(async () => {
+      try {
+        for (const [name, model] of Object.entries(this.#models)) {
+          writeModelWeights(fn, `state.models.${name}`, model, models![name]);
+        }
+        await writeOptimizerState(fn, "state.optimizer", core.optimizer, optimizer);
+        core.steps = steps;
+      } catch (error) {
+        // A state that does not fit changes nothing: put back what was there.
+        for (const [name, model] of Object.entries(this.#models)) {
+          writeModelWeights(fn, "state", model, before.models[name]);
+        }
+        await writeOptimizerState(fn, "state", core.optimizer, before.optimizer);
+        throw error;
       }
-      await writeOptimizerState(fn, "state.optimizer", this.optimizer, optimizer);
-      this.#steps = steps;
-    } catch (error) {
-      // A state that does not fit changes nothing: put back what was there.
-      for (const [name, model] of Object.entries(this.#models)) {
-        writeModelWeights(fn, "state", model, before.models[name]);
-      }
-      await writeOptimizerState(fn, "state", this.optimizer, before.optimizer);
-      throw error;
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /** Throws if the learner was disposed or a call is still running. */
-  checkIdle(fn: string): void {
-    if (this.#disposed) throw new Error(`${fn}(): the learner has been disposed`);
-    if (this.#busy) {
-      throw new Error(`${fn}(): the previous call has not finished; await it first`);
-    }
+    });
   }
 
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#ownsOptimizer) this.optimizer.dispose();
+    this.#core.dispose();
   }
 }

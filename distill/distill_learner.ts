@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "@selfsup/data";
 import {
   checkBoolean,
+  checkKeys,
   checkNumber,
   checkOptions,
   checkProbability,
@@ -24,10 +25,9 @@ import {
 import { checkLabels, type Labels, labelTensor } from "./_labels.ts";
 import { classCount } from "./_models.ts";
 import {
-  checkKeys,
   defaultOptimizer,
+  distillSchedule,
   type LearningRate,
-  resolveSchedule,
   Trainer,
   type TrainerState,
 } from "./_trainer.ts";
@@ -230,7 +230,7 @@ export class DistillLearner {
     if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) {
       throw typeError(fn, "optimizer", "a tf.Optimizer", options.optimizer);
     }
-    const schedule = resolveSchedule(fn, options, {
+    const schedule = distillSchedule(fn, options, {
       baseLr: (batchSize) => sqrtScaledLr(0.1, batchSize),
       warmupFraction: 0.05,
     });

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { crossEntropy } from "@selfsup/losses";
 import { sqrtScaledLr } from "@selfsup/optim";
-import { checkBoolean, checkOptions, checkSeed, deriveSeed, typeError } from "@selfsup/internal";
+import {
+  checkBoolean,
+  checkKeys,
+  checkOptions,
+  checkSeed,
+  deriveSeed,
+  typeError,
+} from "@selfsup/internal";
 import { checkCropScale, cropFlip, DEFAULT_CROP_SCALE } from "./_crop_flip.ts";
 import {
   checkImages,
@@ -13,10 +20,9 @@ import {
 } from "./_images.ts";
 import { checkLabels, type Labels, labelTensor } from "./_labels.ts";
 import {
-  checkKeys,
   defaultOptimizer,
+  distillSchedule,
   type LearningRate,
-  resolveSchedule,
   Trainer,
   type TrainerState,
 } from "./_trainer.ts";
@@ -174,7 +180,7 @@ export class FineTuneLearner {
     if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) {
       throw typeError(fn, "optimizer", "a tf.Optimizer", options.optimizer);
     }
-    const schedule = resolveSchedule(fn, options, {
+    const schedule = distillSchedule(fn, options, {
       baseLr: (batchSize) => sqrtScaledLr(0.005, batchSize),
       warmupFraction: 0,
     });

@@ -1,10 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "@selfsup/data";
 import { toImageTensor } from "@selfsup/data";
-import { checkBoolean, checkInteger, checkNumber, checkOptions } from "@selfsup/internal";
+import {
+  checkBoolean,
+  checkInteger,
+  checkKeys,
+  checkNumber,
+  checkOptions,
+} from "@selfsup/internal";
 import { checkImages, checkUnitRange, inputSize } from "./_images.ts";
 import { classCount } from "./_models.ts";
-import { checkKeys } from "./_trainer.ts";
 
 /** Options of {@linkcode teacherLabels} and {@linkcode teacherLabelBatches}. */
 export interface TeacherLabelsOptions {
