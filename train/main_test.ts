@@ -198,6 +198,93 @@ Deno.test("Ctrl-C finishes the step, writes a checkpoint and exits 130; --resume
   assert.deepEqual(steps, Array.from({ length: 50 }, (_, i) => i));
 });
 
+Deno.test("SimCLRv2 killed in its distillation stage resumes to the uninterrupted three-stage loss curve", async () => {
+  const uninterrupted = await smokeRun("simclrv2");
+  const name = "killed-v2";
+  // Checkpoints: pretraining 5 (every 2 of 10 steps), fine-tuning 1, then distillation.
+  const child = spawnTrain(RUNS, [...SMOKE, "--method", "simclrv2", "--name", name], {
+    SELFSUP_TRAIN_HANG_IN_CHECKPOINT: "8",
+  });
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!err.includes("hanging for the test")) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, `the run ended before its eighth checkpoint: ${err}`);
+    err += value;
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  await reader.cancel();
+  await child.stdout.cancel();
+
+  const resumed = await runTrain(RUNS, ["--resume", join(RUNS, name)]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming .* at stage distill, step 2/);
+  const expected = await lossCurve(uninterrupted);
+  assert.deepEqual(await lossCurve(join(RUNS, name)), expected);
+  const a = JSON.parse(await Deno.readTextFile(join(uninterrupted, "results.json")));
+  const b = JSON.parse(await Deno.readTextFile(join(RUNS, name, "results.json")));
+  assert.deepEqual(b.fineTuned, a.fineTuned);
+  assert.deepEqual(b.distilled, a.distilled);
+  assert.equal(b.knnAccuracy, a.knnAccuracy);
+});
+
+Deno.test("a diverging run stops with exit 1 and a message, keeping the last good checkpoint", async () => {
+  const name = "diverging";
+  const result = await runTrain(RUNS, [
+    ...SMOKE,
+    "--name",
+    name,
+    "--learning-rate",
+    "1e6",
+    "--warmup",
+    "0",
+    "--checkpoint-every",
+    "1",
+  ]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(
+    result.stderr,
+    /(loss became|features are|is) no longer finite|loss became (NaN|Infinity)/,
+  );
+  assert.match(result.stderr, /The last good checkpoint stays in/);
+  const saved = await readCheckpoint(join(RUNS, name)) as {
+    position: { step: number };
+    state: { models: { encoder: Array<{ values: Float32Array }> } };
+  };
+  assert.ok(saved.position.step >= 1 && saved.position.step < 10, `${saved.position.step}`);
+  const weights = saved.state.models.encoder.flatMap((r) => Array.from(r.values));
+  assert.ok(weights.length > 0 && weights.every(Number.isFinite));
+  const names = [...Deno.readDirSync(join(RUNS, name))].map((e) => e.name).sort();
+  assert.deepEqual(names, ["checkpoint", "config.json", "metrics.jsonl"]);
+});
+
+Deno.test("--minutes fits the schedule's steps from a speed probe and the cosine ends at the last step", async () => {
+  const name = "budget";
+  const result = await runTrain(RUNS, [...SMOKE, "--name", name, "--minutes", "0.1"]);
+  assert.equal(result.code, 0, result.stderr);
+  const fitted = /--minutes 0\.1: [\d.]+ s per step -> (\d+) steps/.exec(result.stdout);
+  assert.ok(fitted !== null, result.stdout);
+  const steps = Number(fitted[1]);
+  const curve = await lossCurve(join(RUNS, name));
+  assert.deepEqual(curve.map(([s]) => s), Array.from({ length: steps }, (_, i) => i));
+  const results = JSON.parse(await Deno.readTextFile(join(RUNS, name, "results.json")));
+  assert.equal(results.steps, steps);
+  const config = JSON.parse(await Deno.readTextFile(join(RUNS, name, "config.json")));
+  assert.equal(config.settings.minutes, 0.1);
+  assert.equal(config.settings.epochs, null);
+  // The schedule was built for exactly these steps: warmup + cosine reaching 0 at `steps`.
+  const lines = (await Deno.readTextFile(join(RUNS, name, "metrics.jsonl"))).trim().split("\n")
+    .map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined);
+  const peak = config.settings.learningRate;
+  const warmup = Math.round(config.settings.warmup * steps);
+  const last = steps - 1;
+  const expected = last < warmup
+    ? peak * (last + 1) / warmup
+    : peak * (1 + Math.cos(Math.PI * (last - warmup) / (steps - warmup))) / 2;
+  assert.ok(Math.abs(lines.at(-1).learningRate - expected) <= 1e-9 * peak);
+});
+
 Deno.test({
   name: "(cleanup) the smoke runs' temporary folder",
   fn: () => Deno.remove(RUNS, { recursive: true }),

@@ -27,6 +27,9 @@ export function createProgress(
 class BarProgress implements Progress {
   #bar: cliProgress.SingleBar | null = null;
   #speed = 0;
+  #payload: Record<string, string> = { epoch: "-", loss: "-", speed: "-" };
+  #value = 0;
+  #total = 0;
 
   startStage(name: string, index: number, total: number, done: number): void {
     this.#bar = new cliProgress.SingleBar({
@@ -36,16 +39,22 @@ class BarProgress implements Progress {
       etaBuffer: 50,
       stopOnComplete: false,
     }, cliProgress.Presets.shades_classic);
-    this.#bar.start(total, done, { epoch: "-", loss: "-", speed: "-", stage: index });
+    this.#payload = { epoch: "-", loss: "-", speed: "-", stage: String(index) };
+    this.#value = done;
+    this.#total = total;
+    this.#bar.start(total, done, this.#payload);
   }
 
   update(step: number, loss: number, imagesPerSecond: number, epoch: number): void {
     this.#speed = this.#speed === 0 ? imagesPerSecond : 0.9 * this.#speed + 0.1 * imagesPerSecond;
-    this.#bar?.update(step, {
+    this.#payload = {
+      ...this.#payload,
       epoch: epoch.toFixed(2),
       loss: loss.toFixed(4),
       speed: this.#speed.toFixed(0),
-    });
+    };
+    this.#value = step;
+    this.#bar?.update(step, this.#payload);
   }
 
   note(text: string): void {
@@ -53,8 +62,7 @@ class BarProgress implements Progress {
     if (this.#bar !== null) {
       this.#bar.stop();
       console.log(text);
-      const { value, total } = this.#bar as unknown as { value: number; total: number };
-      this.#bar.start(total, value);
+      this.#bar.start(this.#total, this.#value, this.#payload);
     } else {
       console.log(text);
     }

@@ -166,10 +166,22 @@ async function runStage(
       });
     }
     if (learner.monitorEncoder !== null && ((step + 1) % knnEvery === 0 || last)) {
-      const validationKnn = await knnMonitor(learner.monitorEncoder, ctx.knnBank, ctx.validation, {
-        k: Math.min(ctx.knnK, ctx.knnBank.shape[0]),
-        temperature: ctx.knnTemperature,
-      });
+      let validationKnn: number;
+      try {
+        validationKnn = await knnMonitor(learner.monitorEncoder, ctx.knnBank, ctx.validation, {
+          k: Math.min(ctx.knnK, ctx.knnBank.shape[0]),
+          temperature: ctx.knnTemperature,
+        });
+      } catch (error) {
+        // Weights that overflowed before the loss did: the same divergence.
+        if (error instanceof RangeError && /finite features/.test(error.message)) {
+          throw new NonFiniteLoss(
+            `the encoder's features are no longer finite after step ${step} of stage ` +
+              `${plan.name} (${error.message}): stopped`,
+          );
+        }
+        throw error;
+      }
       await ctx.metrics.write({
         step: globalOffset + step,
         stage: stageIndex,
@@ -193,7 +205,36 @@ async function runStage(
 }
 
 async function checkpoint(ctx: LoopContext, pos: RunPosition, state: unknown): Promise<void> {
+  // A state whose weights overflowed is no good to resume from, even if the loss was finite.
+  const bad = firstNonFinite(state, "state");
+  if (bad !== null) {
+    throw new NonFiniteLoss(`${bad} is no longer finite after step ${pos.step - 1}: stopped`);
+  }
   await ctx.metrics.sync();
   pos.metricsBytes = ctx.metrics.bytes;
   await writeCheckpoint(ctx.runDir, { position: pos, state });
+}
+
+function firstNonFinite(value: unknown, path: string): string | null {
+  if (value instanceof Float32Array) {
+    for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) return path;
+    return null;
+  }
+  if (ArrayBuffer.isView(value)) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as { name?: unknown };
+      const name = typeof item?.name === "string" ? `${path}[${item.name}]` : `${path}[${i}]`;
+      const bad = firstNonFinite(value[i], name);
+      if (bad !== null) return bad;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const bad = firstNonFinite(v, `${path}.${k}`);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
 }
