@@ -13,7 +13,8 @@ import {
   copyModel,
   type ViewPresetOptions,
 } from "./mod.ts";
-import { images, sameBits, snapshot, tinyEncoder, tinyHeads } from "./_test_utils.ts";
+import { images, sameBits, snapshot } from "../internal/testing.ts";
+import { tinyEncoder, tinyHeads } from "./_test_utils.ts";
 
 tf.enableProdMode();
 

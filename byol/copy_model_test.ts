@@ -5,7 +5,7 @@ import { byolProjector } from "@selfsup/heads";
 import { batchNormalization } from "@selfsup/internal";
 import { lars } from "@selfsup/optim";
 import { copyModel } from "./mod.ts";
-import { sameBits, snapshot } from "./_test_utils.ts";
+import { sameBits, snapshot } from "../internal/testing.ts";
 
 tf.enableProdMode();
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { byolProjector } from "@selfsup/heads";
 import { copyModel, emaUpdate } from "./mod.ts";
-import { sameBits, snapshot } from "./_test_utils.ts";
+import { sameBits, snapshot } from "../internal/testing.ts";
 
 tf.enableProdMode();
 

@@ -229,3 +229,22 @@ export async function withReferenceBatchNormKernels<T>(fn: () => T | Promise<T>)
     tf.unregisterKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, "cpu");
   }
 }
+
+/** Uniform images `[n, size, size, channels]` in [0, 1] from tfjs's seeded generator. */
+export function images(n: number, size = 8, channels = 1, seed = 5): tf.Tensor4D {
+  return tf.randomUniform([n, size, size, channels], 0, 1, "float32", seed) as tf.Tensor4D;
+}
+
+/** Copies of every weight of the models (moving statistics included), in model order. */
+export function snapshot(...models: tf.LayersModel[]): Float32Array[] {
+  return models.flatMap((m) => m.weights.map((w) => Float32Array.from(w.read().dataSync())));
+}
+
+/** Whether two snapshots are bit-identical (NaN included: bits, not values, are compared). */
+export function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
+  const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+  return a.length === b.length && a.every((x, i) => {
+    const [p, q] = [bits(x), bits(b[i])];
+    return p.length === q.length && p.every((v, j) => v === q[j]);
+  });
+}

@@ -7,7 +7,8 @@ import { deriveSeed } from "@selfsup/internal";
 import { ntXent } from "@selfsup/losses";
 import { lars, warmupCosine } from "@selfsup/optim";
 import { simclrLearner, type SimclrLearnerOptions, type ViewPresetOptions } from "./mod.ts";
-import { images, sameBits, snapshot, tinyEncoder } from "./_test_utils.ts";
+import { images, sameBits, snapshot } from "../internal/testing.ts";
+import { tinyEncoder } from "./_test_utils.ts";
 
 tf.enableProdMode();
 
