@@ -22,7 +22,7 @@ import { selectImages } from "@selfsup/data";
 import { saveModel } from "@selfsup/encoders/model_files";
 import { CheckpointError, readCheckpoint, recoverCheckpoint } from "./checkpoint.ts";
 import { DataSourceError, loadTrainData, type TrainData } from "./data_source.ts";
-import { embed, evaluateEncoder, evaluatePixels } from "./evaluate.ts";
+import { embed, evaluateEncoder, evaluatePixels, knnMonitor } from "./evaluate.ts";
 import { fitStepsToBudget } from "./budget.ts";
 import { createProgress } from "./progress.ts";
 import { renderReport } from "./report.ts";
@@ -218,6 +218,7 @@ export async function main(args: string[]): Promise<number> {
         progress,
         logEvery: settings.logEvery,
         checkpointEvery: settings.checkpointEvery,
+        checkpointSeconds: settings.checkpointMinutes * 60,
         knnEvery: settings.knnEvery,
         knnBank,
         validation: data.validation,
@@ -225,9 +226,17 @@ export async function main(args: string[]): Promise<number> {
         knnTemperature: settings.knnTemperature,
         stopRequested: () => stop,
         fitSteps: settings.minutes === null ? null : async (plan) => {
-          const fit = await fitStepsToBudget(plan, settings.minutes!, settings.seed);
+          const fit = await fitStepsToBudget(plan, settings.minutes!, settings.seed, {
+            run: (encoder) =>
+              knnMonitor(encoder, knnBank, data.validation, {
+                k: Math.min(settings.knnK, knnBank.shape[0]),
+                temperature: settings.knnTemperature,
+              }),
+            every: settings.knnEvery,
+          });
           console.log(
-            `--minutes ${settings.minutes}: ${fit.secondsPerStep.toFixed(2)} s per step -> ` +
+            `--minutes ${settings.minutes}: ${fit.secondsPerStep.toFixed(2)} s per step, ` +
+              `${fit.secondsPerMonitor.toFixed(1)} s per kNN -> ` +
               `${fit.totalSteps} steps (${
                 (fit.totalSteps / Math.floor(plan.data.shape[0] / plan.batchSize)).toFixed(2)
               } epochs)`,

@@ -263,7 +263,9 @@ Deno.test("--minutes fits the schedule's steps from a speed probe and the cosine
   const name = "budget";
   const result = await runTrain(RUNS, [...SMOKE, "--name", name, "--minutes", "0.1"]);
   assert.equal(result.code, 0, result.stderr);
-  const fitted = /--minutes 0\.1: [\d.]+ s per step -> (\d+) steps/.exec(result.stdout);
+  const fitted = /--minutes 0\.1: [\d.]+ s per step, [\d.]+ s per kNN -> (\d+) steps/.exec(
+    result.stdout,
+  );
   assert.ok(fitted !== null, result.stdout);
   const steps = Number(fitted[1]);
   const curve = await lossCurve(join(RUNS, name));

@@ -45,6 +45,7 @@ export interface Settings {
   probeEpochs: number;
   logEvery: number;
   checkpointEvery: number;
+  checkpointMinutes: number;
   labels: string | null;
   fromLayer: number | null;
   finetuneEpochs: number | null;
@@ -367,7 +368,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "knnBank",
     flag: "knn-bank",
     kind: "integer",
-    default: (s: Partial<Settings>) => sized(s, 5000, 80),
+    default: (s: Partial<Settings>) => sized(s, 2000, 80),
     min: 1,
     unit: "images",
     group: "evaluation",
@@ -431,6 +432,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     unit: "steps",
     group: "evaluation",
     help: "checkpoint interval (and at the end of each stage)",
+  },
+  {
+    key: "checkpointMinutes",
+    flag: "checkpoint-minutes",
+    kind: "number",
+    default: 2,
+    above: 0,
+    unit: "minutes",
+    group: "evaluation",
+    help: "also checkpoint when this long has passed since the last checkpoint",
   },
   // --- SimCLRv2
   {

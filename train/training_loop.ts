@@ -42,6 +42,8 @@ export interface LoopContext {
   progress: Progress;
   logEvery: number;
   checkpointEvery: number;
+  /** Also checkpoint when this many seconds have passed since the last one. */
+  checkpointSeconds: number;
   /** Periodic kNN interval in steps (null: a tenth of the stage's steps). */
   knnEvery: number | null;
   knnBank: Dataset;
@@ -121,6 +123,7 @@ async function runStage(
   let iteratorEpoch = -1;
   let nextIndex = 0;
   let started = performance.now();
+  let lastCheckpoint = performance.now();
   const secondsBefore = pos.trainSeconds;
   ctx.progress.startStage(plan.name, stageIndex, total, pos.step);
   for (let step = pos.step; step < total; step++) {
@@ -193,9 +196,12 @@ async function runStage(
     }
     ctx.progress.update(step + 1, result.loss, imagesPerSecond, (step + 1) / perEpoch);
     const stop = ctx.stopRequested();
-    if (last || stop || (step + 1) % ctx.checkpointEvery === 0) {
+    const due = (step + 1) % ctx.checkpointEvery === 0 ||
+      performance.now() - lastCheckpoint >= ctx.checkpointSeconds * 1000;
+    if (last || stop || due) {
       const t = performance.now();
       await checkpoint(ctx, pos, await learner.getState());
+      lastCheckpoint = performance.now();
       // Checkpoint time is not training time (nor in the next step's images/s).
       started += performance.now() - t;
     }
