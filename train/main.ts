@@ -4,7 +4,7 @@
  * raw-pixel baseline), resumable checkpoints and a report, all in a run folder `runs/<name>/`.
  *
  * ```sh
- * deno task train                                  # SimCLR, about ten minutes
+ * deno task train                                  # SimCLR: 6 minutes of training, then evaluation
  * deno task train --method byol --minutes 20
  * deno task train --method simclrv2 --labels 1%
  * deno task train --resume runs/simclr-20261129-120000

@@ -25,7 +25,7 @@ Deno.test("defaults follow the papers, scaled to the run", () => {
   assert.equal(simclr.method, "simclr");
   assert.equal(simclr.temperature, 0.5);
   assert.equal(simclr.learningRate, 0.075 * Math.sqrt(256));
-  assert.equal(simclr.minutes, 8);
+  assert.equal(simclr.minutes, 6);
   assert.equal(simclr.epochs, null);
   assert.equal(simclr.tau, null);
   assert.equal(simclr.encoder, "resnet18x0.25");
