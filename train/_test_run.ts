@@ -39,7 +39,7 @@ const ENV = {
  * reads or kills it.
  */
 export function spawnTrain(runs: string, args: string[], env: Record<string, string> = {}) {
-  const where = args.includes("--resume") ? [] : ["--runs", runs];
+  const where = args.includes("--resume") || args.includes("--runs") ? [] : ["--runs", runs];
   return new Deno.Command(Deno.execPath(), {
     args: [...taskArgs(runs), ...args, ...where],
     cwd: ROOT,

@@ -39,6 +39,12 @@ Deno.test("a bad --config exits 2", async () => {
   await refused(["--config", file], /is not JSON/);
 });
 
+Deno.test("a runs folder the task may not write to exits 2 before training", async () => {
+  const result = await runTrain(join(RUNS, "runs"), ["--smoke", "--runs", "/tmp/elsewhere"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^error: --runs: this process may not write to \/tmp\/elsewhere/);
+});
+
 Deno.test("missing data exits 2 naming --data", async () => {
   await refused(["--smoke", "--data", `idx:${join(RUNS, "nowhere")}`], /--data/);
 });

@@ -30,6 +30,7 @@ import type { Recipe } from "./recipes/recipe.ts";
 import { recipeFor } from "./recipes/recipes.ts";
 import {
   checkNewRun,
+  checkWritable,
   MetricsLog,
   readMetrics,
   readRunConfig,
@@ -94,6 +95,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (parsed.kind === "resume") {
       runDir = parsed.folder.replace(/\/+$/, "");
+      await checkWritable(runDir, "--resume");
       const config = await readRunConfig(runDir);
       const stored = config.settings as Record<string, unknown>;
       const { settings: s } = resolveSettings(

@@ -30,6 +30,7 @@ export function runFolder(dir: string): RunFolder {
  * @throws {SettingsError} When something is at `dir` already.
  */
 export async function checkNewRun(dir: string): Promise<void> {
+  await checkWritable(dir, "--runs");
   try {
     await Deno.lstat(dir);
   } catch (error) {
@@ -118,4 +119,20 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp-${Deno.pid}`;
   await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
   await Deno.rename(tmp, path);
+}
+
+/**
+ * Refuses a folder the process may not write (the task's `--allow-write` names the runs
+ * folder): better said up front than as a permission error after training.
+ *
+ * @throws {SettingsError} Without write permission for `dir`.
+ */
+export async function checkWritable(dir: string, flag: string): Promise<void> {
+  const { state } = await Deno.permissions.query({ name: "write", path: dir });
+  if (state !== "granted") {
+    throw new SettingsError(
+      `${flag}: this process may not write to ${dir} (deno task train may write only under ` +
+        `runs/; run train/main.ts with --allow-write=<folder> to use another)`,
+    );
+  }
 }

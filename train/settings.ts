@@ -164,6 +164,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: "epochs",
     kind: "number",
     default: null,
+    defaultText: "none (--minutes decides)",
     above: 0,
     unit: "epochs",
     group: "run",
@@ -774,7 +775,9 @@ export function helpText(): string {
       group = spec.group;
       lines.push("", `${group}:`);
     }
-    const arg = spec.kind === "boolean" ? "" : ` <${spec.unit ?? spec.kind}>`;
+    const arg = spec.kind === "boolean"
+      ? ""
+      : ` <${spec.choices?.join("|") ?? spec.unit ?? spec.kind}>`;
     const d = spec.defaultText ??
       (typeof spec.default === "function" ? "" : JSON.stringify(spec.default));
     const only = spec.methods ? ` [${spec.methods.join(", ")}]` : "";
