@@ -132,7 +132,8 @@ Deno.test("the exported encoder loads with plain tf.loadLayersModel over http an
 Deno.test("a run killed with SIGKILL while writing a checkpoint resumes to the uninterrupted run's loss curve", async () => {
   const uninterrupted = await smokeRun("simclr");
   const name = "killed";
-  // The third checkpoint write (after step 6) stops half-way through tensors.bin.
+  // Checkpoints: before step 0, then every 2 steps. The third write (after step 4) stops
+  // half-way through tensors.bin.
   const child = spawnTrain(RUNS, [...SMOKE, "--name", name], {
     SELFSUP_TRAIN_HANG_IN_CHECKPOINT: "3",
   });
@@ -154,7 +155,7 @@ Deno.test("a run killed with SIGKILL while writing a checkpoint resumes to the u
   const resumed = await runTrain(RUNS, ["--resume", join(RUNS, name)]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /removed unfinished checkpoint writes: \.checkpoint\.tmp-/);
-  assert.match(resumed.stdout, /resuming .* step 4/);
+  assert.match(resumed.stdout, /resuming .* step 2/);
   const left = [...Deno.readDirSync(join(RUNS, name))].map((e) => e.name).sort();
   assert.deepEqual(left, [
     "checkpoint",
@@ -201,7 +202,8 @@ Deno.test("Ctrl-C finishes the step, writes a checkpoint and exits 130; --resume
 Deno.test("SimCLRv2 killed in its distillation stage resumes to the uninterrupted three-stage loss curve", async () => {
   const uninterrupted = await smokeRun("simclrv2");
   const name = "killed-v2";
-  // Checkpoints: pretraining 5 (every 2 of 10 steps), fine-tuning 1, then distillation.
+  // Checkpoints: one before step 0, pretraining 5 (every 2 of 10 steps), fine-tuning 1 (its
+  // last step), then distillation: the eighth write is distillation's first.
   const child = spawnTrain(RUNS, [...SMOKE, "--method", "simclrv2", "--name", name], {
     SELFSUP_TRAIN_HANG_IN_CHECKPOINT: "8",
   });
@@ -219,7 +221,8 @@ Deno.test("SimCLRv2 killed in its distillation stage resumes to the uninterrupte
 
   const resumed = await runTrain(RUNS, ["--resume", join(RUNS, name)]);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /resuming .* at stage distill, step 2/);
+  // The last good checkpoint is the end of fine-tuning: the resume starts distillation.
+  assert.match(resumed.stdout, /resuming .* at stage finetune, step 2/);
   const expected = await lossCurve(uninterrupted);
   assert.deepEqual(await lossCurve(join(RUNS, name)), expected);
   const a = JSON.parse(await Deno.readTextFile(join(uninterrupted, "results.json")));

@@ -95,6 +95,11 @@ export async function runStages(
     const learner = await plan.build(total, pos.finished);
     try {
       if (s === position.stage && currentState !== null) await learner.setState(currentState);
+      // A fresh run checkpoints before its first step, so that from the moment its folder
+      // exists it can be resumed (a new run of the same name is refused).
+      if (s === 0 && pos.step === 0 && currentState === null) {
+        await checkpoint(ctx, pos, await learner.getState());
+      }
       await runStage(s, plan, learner, pos, total, perEpoch, globalOffset, ctx);
       pos.finished.push(await learner.getState());
     } finally {
