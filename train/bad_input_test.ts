@@ -27,6 +27,10 @@ Deno.test("a bad value exits 2 naming the flag and what it allows", async () => 
   await refused(["--encoder", "vgg"], /--encoder must be resnet18 \| resnet34/);
   await refused(["--tau", "0.9"], /--tau applies only to --method byol/);
   await refused(["--epochs", "1", "--minutes", "2"], /--epochs and --minutes are alternatives/);
+  await refused(
+    ["--smoke", "--backend", "wasm", "--batch-size", "500"],
+    /--batch-size must be at most the 160 training images, got 500/,
+  );
 });
 
 Deno.test("a bad --config exits 2", async () => {

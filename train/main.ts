@@ -92,11 +92,13 @@ export async function main(args: string[]): Promise<number> {
   type Saved = { position: RunPosition; state: unknown };
   let checkpoint = null as Saved | null;
   let data: TrainData;
+  let previousBackend: string | null = null;
   try {
     if (parsed.kind === "resume") {
       runDir = parsed.folder.replace(/\/+$/, "");
       await checkWritable(runDir, "--resume");
       const config = await readRunConfig(runDir);
+      previousBackend = (config.backend as { name?: string } | undefined)?.name ?? null;
       const stored = config.settings as Record<string, unknown>;
       const { settings: s } = resolveSettings(
         Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== null)),
@@ -149,6 +151,21 @@ export async function main(args: string[]): Promise<number> {
     settings = resolveSettings(raw).settings;
     console.log(
       `batch size ${WASM_BATCH}: the most wasm's 4 GB heap holds (--batch-size to choose)`,
+    );
+  }
+
+  if (previousBackend !== null && previousBackend !== backend.name) {
+    console.log(
+      `note: this run started on ${previousBackend}; it continues on ${backend.name}, so its ` +
+        `loss curve may differ from an uninterrupted run's in the last bits`,
+    );
+  }
+  if (settings.batchSize > data.train.shape[0]) {
+    return refuse(
+      new SettingsError(
+        `--batch-size must be at most the ${data.train.shape[0]} training images, got ` +
+          `${settings.batchSize}`,
+      ),
     );
   }
 
