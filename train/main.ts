@@ -40,6 +40,7 @@ import {
 import {
   helpText,
   parseSettings,
+  resolveForImages,
   resolveSettings,
   type Settings,
   SettingsError,
@@ -117,6 +118,10 @@ export async function main(args: string[]): Promise<number> {
     data = await loadTrainData(settings.data, {
       seed: settings.seed,
       validationSize: settings.validationSize,
+      ...(settings.imageSize !== null
+        ? { imageSize: [settings.imageSize, settings.imageSize] as [number, number] }
+        : {}),
+      ...(settings.channels !== null ? { channels: settings.channels as 1 | 3 } : {}),
       ...(settings.limitTrain !== null || settings.limitTest !== null
         ? {
           limit: {
@@ -130,6 +135,7 @@ export async function main(args: string[]): Promise<number> {
     return refuse(error);
   }
   console.log(`data: ${data.description}`);
+  settings = resolveForImages(settings, data.train.shape[1], data.train.shape[2]);
 
   let backend: StartedBackend;
   try {

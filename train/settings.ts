@@ -31,7 +31,7 @@ export interface Settings {
   momentum: number;
   larsEta: number;
   temperature: number | null;
-  colorStrength: number;
+  colorStrength: number | null;
   headLayers: number;
   hiddenDim: number | null;
   projectionDim: number;
@@ -54,6 +54,8 @@ export interface Settings {
   distillEpochs: number | null;
   distillTemperature: number | null;
   distillAlpha: number | null;
+  imageSize: number | null;
+  channels: number | null;
   limitTrain: number | null;
   limitTest: number | null;
 }
@@ -283,9 +285,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "temperature",
     flag: "temperature",
     kind: "number",
-    default: (s: Partial<Settings>) =>
-      s.method === "simclr" || s.method === "simclrv2" ? 0.5 : null,
-    defaultText: "0.5 (SimCLR appendix B.9, small images)",
+    default: null,
+    defaultText: "0.5 at <= 32 px (SimCLR appendix B.9), 0.1 above (section 5.1)",
     above: 0,
     methods: ["simclr", "simclrv2"],
     group: "model",
@@ -295,11 +296,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "colorStrength",
     flag: "color-strength",
     kind: "number",
-    default: 0.5,
+    default: null,
+    defaultText: "0.5 at <= 32 px (SimCLR appendix B.9), 1 above (appendix A)",
     min: 0,
     max: 2.5,
+    methods: ["simclr", "simclrv2", "supervised"],
     group: "model",
-    help: "colour-distortion strength of the views (SimCLR appendix B.9: 0.5 at small images)",
+    help: "colour-distortion strength of the SimCLR views (small-image views at <= 32 px, " +
+      "ImageNet views with blur above)",
   },
   {
     key: "headLayers",
@@ -536,6 +540,28 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
   // --- data size
   {
+    key: "imageSize",
+    flag: "image-size",
+    kind: "integer",
+    default: null,
+    defaultText: "the data's own (folder: the first training image's)",
+    min: 8,
+    max: 1024,
+    unit: "px",
+    group: "data",
+    help: "resize every image to this height and width on load",
+  },
+  {
+    key: "channels",
+    flag: "channels",
+    kind: "integer",
+    default: null,
+    defaultText: "the data's own",
+    choices: ["1", "3"],
+    group: "data",
+    help: "1 (grey) or 3 (colour): images are converted on load",
+  },
+  {
     key: "limitTrain",
     flag: "limit-train",
     kind: "integer",
@@ -711,6 +737,7 @@ function checkValue(spec: SettingSpec, value: unknown, where: string): unknown {
         : NaN;
       if (!Number.isFinite(n)) throw bad();
       if (spec.kind === "integer" && !Number.isSafeInteger(n)) throw bad();
+      if (spec.choices !== undefined && !spec.choices.includes(String(n))) throw bad();
       if (spec.min !== undefined && n < spec.min) throw bad();
       if (spec.above !== undefined && n <= spec.above) throw bad();
       if (spec.max !== undefined && n > spec.max) throw bad();
@@ -749,6 +776,23 @@ function cleanParseError(error: unknown): string {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Image side at and below which the small-image recipe applies (SimCLR appendix B.9). */
+export const SMALL_IMAGE_PX = 32;
+
+/**
+ * Fills in the settings whose defaults depend on the images (temperature and colour strength
+ * of the SimCLR views), so that config.json records every value the run used.
+ */
+export function resolveForImages(settings: Settings, height: number, width: number): Settings {
+  const small = height <= SMALL_IMAGE_PX && width <= SMALL_IMAGE_PX;
+  const simclr = settings.method === "simclr" || settings.method === "simclrv2";
+  return {
+    ...settings,
+    temperature: settings.temperature ?? (simclr ? (small ? 0.5 : 0.1) : null),
+    colorStrength: settings.method === "byol" ? null : settings.colorStrength ?? (small ? 0.5 : 1),
+  };
 }
 
 /** Parses an encoder spec (`resnet18x0.25`) into its family and width multiplier. */

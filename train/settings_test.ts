@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { helpText, parseSettings, SETTINGS, SettingsError } from "./settings.ts";
+import { helpText, parseSettings, resolveForImages, SETTINGS, SettingsError } from "./settings.ts";
 
 const noFile = () => {
   throw new Error("no file");
@@ -23,7 +23,11 @@ Deno.test("--help lists every setting with its default", () => {
 Deno.test("defaults follow the papers, scaled to the run", () => {
   const simclr = run([]);
   assert.equal(simclr.method, "simclr");
-  assert.equal(simclr.temperature, 0.5);
+  assert.equal(simclr.temperature, null); // by image size: resolveForImages
+  assert.equal(resolveForImages(simclr, 28, 28).temperature, 0.5);
+  assert.equal(resolveForImages(simclr, 96, 96).temperature, 0.1);
+  assert.equal(resolveForImages(simclr, 96, 96).colorStrength, 1);
+  assert.equal(resolveForImages(run(["--temperature", "0.2"]), 28, 28).temperature, 0.2);
   assert.equal(simclr.learningRate, 0.075 * Math.sqrt(256));
   assert.equal(simclr.minutes, 6);
   assert.equal(simclr.epochs, null);
@@ -64,6 +68,7 @@ Deno.test("--config sets settings by flag or camelCase name, and flags win", () 
 Deno.test("bad values are SettingsErrors naming the flag and what it allows", () => {
   const cases: Array<[string[], RegExp]> = [
     [["--seed", "1.5"], /^--seed must be an integer >= 0, got "1.5"$/],
+    [["--channels", "2"], /^--channels must be one of 1, 3, got "2"$/],
     [["--minutes", "0"], /^--minutes must be a number > 0, got "0"$/],
     [["--momentum", "2"], /^--momentum must be a number >= 0 and <= 1, got "2"$/],
     [["--labels", "0%"], /^--labels must be a percentage/],

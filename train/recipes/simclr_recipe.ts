@@ -1,12 +1,12 @@
 import type * as tf from "@tensorflow/tfjs";
-import { smallImageViews } from "@selfsup/augment";
+import { simclrViews as imagenetViews, smallImageViews } from "@selfsup/augment";
 import type { Batch, Dataset } from "@selfsup/data";
 import { projectionHead } from "@selfsup/heads";
 import { deriveSeed, writeModelWeights } from "@selfsup/internal";
 import { simclrLearner, type SimclrState } from "@selfsup/simclr";
 import { warmupCosine } from "@selfsup/optim";
 import { representationDim } from "@selfsup/encoders";
-import type { Settings } from "../settings.ts";
+import { type Settings, SMALL_IMAGE_PX } from "../settings.ts";
 import {
   buildEncoder,
   imageShape,
@@ -37,10 +37,19 @@ export function simclrModels(settings: Settings, data: Dataset) {
   return { encoder, head };
 }
 
-/** The run's view preset: SimCLR's small-image views at the run's colour strength. */
+/**
+ * The run's view preset at the run's colour strength: SimCLR's small-image views (CIFAR-10
+ * recipe, no blur) at <= 32 px, its ImageNet views (with blur) above.
+ */
 export function simclrViews(settings: Settings) {
-  return (images: tf.Tensor4D, o: { seed: number; size: [number, number]; checkValues: boolean }) =>
-    smallImageViews(images, { ...o, strength: settings.colorStrength });
+  const strength = settings.colorStrength ?? undefined;
+  return (
+    images: tf.Tensor4D,
+    o: { seed: number; size: [number, number]; checkValues: boolean },
+  ) =>
+    o.size[0] <= SMALL_IMAGE_PX && o.size[1] <= SMALL_IMAGE_PX
+      ? smallImageViews(images, { ...o, strength })
+      : imagenetViews(images, { ...o, strength });
 }
 
 /** The SimCLR pretraining stage (also SimCLRv2's first stage, with its 3-layer head). */
@@ -60,7 +69,7 @@ export function simclrStage(settings: Settings, train: Dataset): StagePlan {
         optimizer,
         seed: deriveSeed(settings.seed, 3),
         views: simclrViews(settings),
-        temperature: settings.temperature!,
+        temperature: settings.temperature ?? undefined,
         learningRate: warmupCosine({
           baseLr: settings.learningRate,
           warmupSteps: Math.round(settings.warmup * totalSteps),
