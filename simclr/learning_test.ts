@@ -3,73 +3,32 @@
 // encoder untrained. On the blas backend (OpenBLAS through FFI); skipped, saying why, without it.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { registerBlasBackend, startBackend } from "@selfsup/backends";
-import { batches, type Dataset, selectImages } from "@selfsup/data";
-import { loadFashionMnist } from "@selfsup/data/files";
-import { resNet18 } from "@selfsup/encoders";
-import { extractFeatures, knnClassifier } from "@selfsup/eval";
 import { warmupCosine } from "@selfsup/optim";
 import { simclrLearner } from "@selfsup/simclr";
+import {
+  BATCH,
+  blasMissing,
+  knnAccuracy,
+  learningSetup,
+  mean,
+  SEED,
+  smallResNet,
+  trainFor,
+} from "../tests/_learning_fixture.ts";
 
 tf.enableProdMode();
 
-function blasMissing(): string | undefined {
-  try {
-    registerBlasBackend();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-const missing = blasMissing();
-if (missing !== undefined) {
-  console.warn(
-    `simclr learning test skipped: no blas backend (${missing}); on wasm or cpu it ` +
-      "would take far too long",
-  );
-}
-
-const TRAIN_IMAGES = 2000;
-const TEST_IMAGES = 2000;
-const BATCH = 32;
+const missing = blasMissing("simclr learning test");
 const STEPS = 300;
-const SEED = 7;
 // The margin asserted, in accuracy points.
 const KNN_MARGIN = 0.03;
-
-const range = (start: number, n: number) => Array.from({ length: n }, (_, i) => start + i);
-const mean = (values: number[]) => values.reduce((s, x) => s + x, 0) / values.length;
-
-/** kNN (k = 20, cosine) accuracy on the test images with the encoder's frozen features. */
-async function knnAccuracy(encoder: tf.LayersModel, train: Dataset, test: Dataset) {
-  const trainFeatures = await extractFeatures(encoder, train);
-  const testFeatures = await extractFeatures(encoder, test);
-  const predicted = await knnClassifier(
-    { features: trainFeatures, labels: train.labels! },
-    testFeatures,
-    { k: 20 },
-  );
-  tf.dispose([trainFeatures, testFeatures]);
-  return mean(Array.from(predicted, (p, i) => p === test.labels![i] ? 1 : 0));
-}
 
 Deno.test({
   name: "SimCLR training beats the untrained encoder at kNN on Fashion-MNIST (blas)",
   ignore: missing !== undefined,
   fn: async () => {
-    await startBackend("blas");
-    // cache: false reads the npm package and writes nothing. Within each split the classes
-    // are interleaved, so the first images are balanced.
-    const all = await loadFashionMnist({ split: "all", cache: false });
-    const train = selectImages(all, range(0, TRAIN_IMAGES));
-    const test = selectImages(all, range(60000, TEST_IMAGES));
-
-    const encoder = resNet18({
-      inputShape: [28, 28, 1],
-      stem: "small",
-      widthMultiplier: 0.125,
-      seed: SEED,
-    });
+    const { train, test } = await learningSetup();
+    const encoder = smallResNet();
     const untrained = await knnAccuracy(encoder, train, test);
 
     // The default LARS; a peak rate for a run of a few hundred steps (the paper's 0.3 x N/256
@@ -79,16 +38,9 @@ Deno.test({
       seed: SEED,
       learningRate: warmupCosine({ baseLr: 5, warmupSteps: STEPS / 10, totalSteps: STEPS }),
     });
-    const losses: number[] = [];
-    const accuracies: number[] = [];
-    for (let epoch = 0; learner.steps < STEPS; epoch++) {
-      for (const batch of batches(train, { batchSize: BATCH, seed: SEED, epoch, dropLast: true })) {
-        if (learner.steps === STEPS) break;
-        const result = await learner.step(batch);
-        losses.push(result.loss);
-        accuracies.push(result.contrastiveAccuracy);
-      }
-    }
+    const results = await trainFor(train, STEPS, (batch) => learner.step(batch));
+    const losses = results.map((r) => r.loss);
+    const accuracies = results.map((r) => r.contrastiveAccuracy);
     const trained = await knnAccuracy(encoder, train, test);
     const [lossBefore, lossAfter] = [mean(losses.slice(0, 20)), mean(losses.slice(-20))];
     console.log(
