@@ -12,7 +12,13 @@
  * deno task bench --backends blas --no-onednn         # blas without oneDNN (GEMM convolutions)
  * deno task bench --learner simclr --backends blas    # the learner's whole step vs the bare one
  * deno task bench --learner byol --learner-optimizer default --rounds 5
+ * deno task bench --peers --encoder reference --backends blas --steps 5 --rounds 3
  * ```
+ *
+ * `--peers` then also times the PyTorch twin of the reference step (bench/peers/, where
+ * `import torch` works in python3 or /usr/bin/python3) in float32, channels-last and bf16
+ * autocast, alternating rounds with our blas reference step in this process, and prints each
+ * one's ratio to ours (bench/peers/README.md).
  *
  * `--learner simclr|byol` times the learner's whole step (`@selfsup/simclr` / `@selfsup/byol`:
  * views made from uint8 batches, encoder, head(s), loss, update; BYOL's target forward and EMA)
@@ -33,6 +39,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import {
   AUTO_ORDER,
   type BackendName,
@@ -43,7 +50,12 @@ import {
 } from "../backends/mod.ts";
 import { openBlas } from "../backends/blas/ffi.ts";
 import { buildLearnerStep, type LearnerName } from "./learner_step.ts";
-import { buildReferenceStep, type ReferenceEncoder, type ReferenceStep } from "./reference_step.ts";
+import {
+  buildReferenceModels,
+  buildReferenceStep,
+  type ReferenceEncoder,
+  type ReferenceStep,
+} from "./reference_step.ts";
 
 type Row = "cpu-stock" | BackendName;
 const ROWS: readonly Row[] = ["cpu-stock", ...AUTO_ORDER];
@@ -72,6 +84,7 @@ const { values: args } = parseArgs({
     learner: { type: "string" },
     "learner-optimizer": { type: "string", default: "adam" },
     rounds: { type: "string", default: "3" },
+    peers: { type: "boolean", default: false },
   },
 });
 
@@ -112,6 +125,9 @@ if (learnerOptimizer !== "adam" && learnerOptimizer !== "default") {
   throw new RangeError(`--learner-optimizer must be adam or default, got "${learnerOptimizer}"`);
 }
 const rounds = positiveInteger("rounds", args.rounds);
+if (args.peers && (learner !== undefined || args["memory-steps"] !== undefined)) {
+  throw new RangeError("--peers runs with the backend table, not with --learner or --memory-steps");
+}
 
 tf.enableProdMode();
 const stockBatchNormGradient = tf.getGradient("FusedBatchNorm");
@@ -303,6 +319,176 @@ async function learnerRun(row: Row, which: LearnerName): Promise<void> {
   );
 }
 
+const PEER_SCRIPT = fileURLToPath(new URL("./peers/torch_reference_step.py", import.meta.url));
+const PEER_MODES = ["float32", "channels-last", "bf16"] as const;
+
+// Debian's python3-torch installs into /usr/bin/python3, which a pyenv or venv python3 on the
+// PATH hides.
+const PEER_PYTHONS = ["python3", "/usr/bin/python3"];
+
+/** The first of {@linkcode PEER_PYTHONS} where `import torch` works, if any. */
+async function findPeerPython(): Promise<string | undefined> {
+  for (const python of PEER_PYTHONS) {
+    try {
+      const probe = await new Deno.Command(python, {
+        args: ["-c", "import torch"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (probe.success) return python;
+    } catch {
+      // No such interpreter: try the next.
+    }
+  }
+  return undefined;
+}
+
+/** What the PyTorch twin reports about its network (`--info`). */
+interface PeerInfo {
+  torch: string;
+  threads: number;
+  parameters: number;
+  buffers: number;
+  shapes: Record<string, number[]>;
+  projection: number[];
+  bf16: string | null;
+}
+
+/** The JSON lines of a child's stdout. */
+async function* jsonLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n")) {
+      yield JSON.parse(text.slice(0, end));
+      text = text.slice(end + 1);
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Our parameter counts and layer output shapes against the twin's; the differences. */
+function compareWithPeer(peer: PeerInfo, batch: number): string[] {
+  const { encoder, head } = buildReferenceModels({ seed, encoder: "reference", batchNorm });
+  const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.read().size, 0);
+  const trainable = size(encoder.trainableWeights) + size(head.trainableWeights);
+  const moving = size(encoder.nonTrainableWeights) + size(head.nonTrainableWeights);
+  const kinds = ["Conv2D", "Dense", "BatchNormalization", "GlobalAveragePooling2D"];
+  const ours: Record<string, number[]> = {};
+  for (const layer of [...encoder.layers, ...head.layers]) {
+    if (kinds.includes(layer.getClassName())) {
+      ours[layer.name] = (layer.outputShape as number[]).slice(1);
+    }
+  }
+  const projection = [2 * batch, head.outputs[0]!.shape[1] as number];
+  encoder.dispose();
+  head.dispose();
+  console.log(
+    `parameters: selfsup ${trainable} trainable + ${moving} batch-norm moving statistics; ` +
+      `PyTorch ${peer.parameters} + ${peer.buffers}`,
+  );
+  const names = [...new Set([...Object.keys(ours), ...Object.keys(peer.shapes)])];
+  const differences = names
+    .filter((name) => JSON.stringify(ours[name]) !== JSON.stringify(peer.shapes[name]))
+    .map((name) =>
+      `${name}: selfsup [${ours[name] ?? "none"}], PyTorch [${peer.shapes[name] ?? "none"}]`
+    );
+  if (trainable !== peer.parameters || moving !== peer.buffers) {
+    differences.push("parameter counts");
+  }
+  if (JSON.stringify(projection) !== JSON.stringify(peer.projection)) {
+    differences.push(`projections: selfsup [${projection}], PyTorch [${peer.projection}]`);
+  }
+  console.log(
+    `layer output shapes (NHWC per image): ${names.length - differences.length} of ` +
+      `${names.length} layers equal; projections selfsup [${projection}], PyTorch [${peer.projection}]`,
+  );
+  return differences;
+}
+
+/** Our blas reference step against its PyTorch twin (bench/peers/), alternating rounds. */
+async function peersRun(): Promise<void> {
+  const python = await findPeerPython();
+  if (python === undefined) {
+    console.log(`\npeers: skipped, no PyTorch here (import torch fails in ${PEER_PYTHONS})`);
+    return;
+  }
+  try {
+    await activate("blas");
+  } catch (error) {
+    console.log(`\npeers: skipped, the blas backend does not start: ${(error as Error).message}`);
+    return;
+  }
+  const batch = batchOverride ?? ENCODERS.reference.batch;
+  const child = new Deno.Command(python, {
+    args: [PEER_SCRIPT, "--serve", "--batch", `${batch}`, "--seed", `${seed}`],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const replies = jsonLines(child.stdout);
+  const writer = child.stdin.getWriter();
+  const next = async () => {
+    const reply = await replies.next();
+    if (reply.done) throw new Error(`${PEER_SCRIPT} exited early`);
+    return reply.value;
+  };
+  const ours = buildReferenceStep({ batch, seed, encoder: "reference", batchNorm });
+  try {
+    const peer = await next() as PeerInfo;
+    console.log(
+      `\n## PyTorch twin (${python} ${PEER_SCRIPT}): torch ${peer.torch}, ${peer.threads} threads, ` +
+        `reference encoder, 2 x ${batch} images per step, ${steps} timed steps per round`,
+    );
+    const differences = compareWithPeer(peer, batch);
+    if (differences.length > 0) {
+      throw new Error(`the twin is not the same network: ${differences.join("; ")}`);
+    }
+    const modes = PEER_MODES.filter((mode) => mode !== "bf16" || peer.bf16 === null);
+    if (peer.bf16 !== null) console.log(`PyTorch bf16: skipped, ${peer.bf16}`);
+    const rates = new Map<string, number[]>([
+      ["selfsup", []],
+      ...modes.map((m) => [m, []] as [string, number[]]),
+    ]);
+    const ratios = new Map<string, number[]>(modes.map((m) => [m, []]));
+    console.log(
+      "images/s per round; ratio: selfsup's images/s / PyTorch's (above 1: we are faster)",
+    );
+    console.log(
+      `| round | selfsup blas | ${modes.map((m) => `PyTorch ${m} | ratio`).join(" | ")} |\n` +
+        `|---|---|${modes.map(() => "---|---|").join("")}`,
+    );
+    for (let r = 1; r <= rounds; r++) {
+      const mine = await timeSteps(ours);
+      rates.get("selfsup")!.push(mine);
+      const cells = [`${r}`, mine.toFixed(1)];
+      for (const mode of modes) {
+        await writer.write(new TextEncoder().encode(`${mode} ${steps}\n`));
+        const reply = await next() as { imagesPerSecond?: number; error?: string };
+        if (reply.imagesPerSecond === undefined) throw new Error(`PyTorch ${mode}: ${reply.error}`);
+        rates.get(mode)!.push(reply.imagesPerSecond);
+        ratios.get(mode)!.push(mine / reply.imagesPerSecond);
+        cells.push(reply.imagesPerSecond.toFixed(1), (mine / reply.imagesPerSecond).toFixed(3));
+      }
+      console.log(`| ${cells.join(" | ")} |`);
+    }
+    const medians = modes.map((m) =>
+      `${median(rates.get(m)!).toFixed(1)} | ${median(ratios.get(m)!).toFixed(3)}`
+    );
+    console.log(
+      `| median | ${median(rates.get("selfsup")!).toFixed(1)} | ${medians.join(" | ")} |`,
+    );
+  } finally {
+    ours.dispose();
+    await writer.close().catch(() => {});
+    const status = await child.status;
+    if (!status.success) console.log(`peers: ${PEER_SCRIPT} exited with ${status.code}`);
+  }
+}
+
 const machine = `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ` +
   `Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}`;
 console.log(`# bench ${new Date().toISOString()} on ${machine}, batch norm ${batchNorm}`);
@@ -341,4 +527,5 @@ if (learner !== undefined) {
     }
   }
   console.log(`\n${formatTable(results, peak)}`);
+  if (args.peers) await peersRun();
 }
