@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     fractions: { type: "string", default: "0.01,0.1" },
     backend: { type: "string", default: "blas" },
     "validation-per-class": { type: "string", default: "300" },
-    "pretrain-steps": { type: "string", default: "500" },
+    "pretrain-steps": { type: "string", default: "1500" },
     "pretrain-batch": { type: "string", default: "128" },
     "pretrain-lr": { type: "string", default: "6" }, // "": the SimCLR learner's default
     "pretrain-temperature": { type: "string", default: "0.2" }, // "": the learner's default
