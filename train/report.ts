@@ -429,7 +429,13 @@ async function curveCharts(metrics: Array<Record<string, number>>): Promise<stri
       axis: "validation kNN accuracy (%)",
       scale: 100,
     },
-    { id: "momentum", keys: ["momentum"], title: "EMA momentum", axis: "momentum", scale: 1 },
+    {
+      id: "momentum",
+      keys: ["momentum"],
+      title: "momentum (optimizer; BYOL: target tau)",
+      axis: "momentum",
+      scale: 1,
+    },
   ];
   const figures: string[] = [];
   for (const curve of curves) {

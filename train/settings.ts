@@ -300,10 +300,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: "0.5 at <= 32 px (SimCLR appendix B.9), 1 above (appendix A)",
     min: 0,
     max: 2.5,
-    methods: ["simclr", "simclrv2", "supervised"],
+    methods: ["simclr", "simclrv2", "supervised", "byol"],
     group: "model",
     help: "colour-distortion strength of the SimCLR views (small-image views at <= 32 px, " +
-      "ImageNet views with blur above)",
+      "also for BYOL there; ImageNet views with blur above)",
   },
   {
     key: "headLayers",
@@ -791,7 +791,10 @@ export function resolveForImages(settings: Settings, height: number, width: numb
   return {
     ...settings,
     temperature: settings.temperature ?? (simclr ? (small ? 0.5 : 0.1) : null),
-    colorStrength: settings.method === "byol" ? null : settings.colorStrength ?? (small ? 0.5 : 1),
+    // BYOL above 32 px keeps its own asymmetric views, which have no strength setting.
+    colorStrength: settings.method === "byol" && !small
+      ? null
+      : settings.colorStrength ?? (small ? 0.5 : 1),
   };
 }
 

@@ -1,5 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { byolViews } from "@selfsup/augment";
+import { SMALL_IMAGE_PX } from "../settings.ts";
+import { simclrViews } from "./simclr_recipe.ts";
 import { byolLearner, type ByolState } from "@selfsup/byol";
 import type { Batch, Dataset } from "@selfsup/data";
 import { representationDim } from "@selfsup/encoders";
@@ -20,10 +22,18 @@ const ENCODER_STREAM = 1;
 
 /**
  * BYOL (Grill et al. 2020, arXiv:2006.07733): one pretraining stage with `byolLearner` of
- * `@selfsup/byol`, its asymmetric views (`byolViews`), LARS and the cosine-scheduled target
- * momentum tau from `--tau` to 1.
+ * `@selfsup/byol`, LARS and the cosine-scheduled target momentum tau from `--tau` to 1. Views:
+ * the paper's asymmetric `byolViews` above 32 px; at <= 32 px SimCLR's small-image views (no
+ * blur or solarization, as solo-learn's CIFAR BYOL): on 28 px Fashion-MNIST byolViews' blur and
+ * solarization gained 2.4 kNN points where these gained 3.9 (byol/learning_test.ts).
  */
 export function byolRecipe(settings: Settings, train: Dataset): Recipe {
+  const [height, width] = imageShape(train);
+  const small = height <= SMALL_IMAGE_PX && width <= SMALL_IMAGE_PX;
+  const views = small
+    ? simclrViews(settings)
+    : (images: tf.Tensor4D, o: { seed: number; size: [number, number]; checkValues: boolean }) =>
+      byolViews(images, o);
   const encoderFor = () =>
     buildEncoder(settings.encoder, imageShape(train), deriveSeed(settings.seed, ENCODER_STREAM));
   const stage: StagePlan = {
@@ -62,6 +72,7 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
           totalSteps,
         }),
         tau,
+        views,
         batchNorm: settings.byolBatchNorm!,
         checkValues: false,
       });
@@ -100,6 +111,7 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
       return Promise.resolve(encoder);
     },
     extraResults: () => Promise.resolve({}),
-    views: (images: tf.Tensor4D, seed: number) => byolViews(images, { seed, checkValues: false }),
+    views: (images: tf.Tensor4D, seed: number) =>
+      views(images, { seed, size: [height, width], checkValues: false }),
   };
 }
