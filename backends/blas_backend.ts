@@ -39,6 +39,7 @@ import { tile } from "./blas/tile.ts";
 import { slice } from "./blas/slice.ts";
 import { padV2 } from "./blas/pad.ts";
 import { gatherV2 } from "./blas/gather.ts";
+import { maxPool, maxPoolGrad } from "./blas/max_pool.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -77,6 +78,8 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   Slice: slice,
   PadV2: padV2,
   GatherV2: gatherV2,
+  MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
 };
 
 /** Options for {@linkcode registerBlasBackend}. */
