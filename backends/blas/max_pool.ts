@@ -47,6 +47,7 @@ export function maxPool(args: BlasKernelArgs): tf.TensorInfo {
   const out = backend.alloc(batchSize * outHeight * outWidth * c);
   const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
   const { top, left } = info.padInfo;
+  const rowStride = inWidth * c;
   let o = 0;
   for (let b = 0; b < batchSize; b++) {
     for (let yR = 0; yR < outHeight; yR++) {
@@ -57,15 +58,17 @@ export function maxPool(args: BlasKernelArgs): tf.TensorInfo {
         const c0 = yC * strideWidth - left;
         const cMin = Math.max(0, c0);
         const cMax = Math.min(inWidth, c0 + effectiveFilterWidth);
-        out.fill(-Infinity, o, o + c);
-        for (let xR = rMin; xR < rMax; xR++) {
-          for (let xC = cMin; xC < cMax; xC++) {
-            const base = ((b * inHeight + xR) * inWidth + xC) * c;
-            for (let d = 0; d < c; d++) {
-              const v = xv[base + d];
-              if (v > out[o + d]) out[o + d] = v;
+        // Per channel, a scalar max over the window (held in a register, not in memory).
+        const first = ((b * inHeight + rMin) * inWidth + cMin) * c;
+        for (let d = 0; d < c; d++) {
+          let m = -Infinity;
+          for (let row = first + d, xR = rMin; xR < rMax; xR++, row += rowStride) {
+            for (let i = row, xC = cMin; xC < cMax; xC++, i += c) {
+              const v = xv[i];
+              if (v > m) m = v;
             }
           }
+          out[o + d] = m;
         }
         o += c;
       }
@@ -92,12 +95,11 @@ export function maxPoolGrad(args: BlasKernelArgs): tf.TensorInfo {
   // cpu kernel's float64 0 + t rounded; with overlap only a float64 sum rounds the same way.
   const overlap = strideHeight < effectiveFilterHeight || strideWidth < effectiveFilterWidth;
   const acc: Float32Array | Float64Array = overlap ? new Float64Array(xv.length) : dx.fill(0);
-  const best = new Float32Array(c);
-  const at = new Int32Array(c);
   // dy is read through its own strides, not as the pool's output shape: tfjs's MaxPool
   // gradient drops `dimRoundingMode`, so with a rounded pool the two differ, and the cpu
   // kernel reads dy at these offsets (out of range gives undefined, hence NaN).
   const [, dyH, dyW, dyC] = dy.shape as [number, number, number, number];
+  const rowStride = inWidth * c;
   for (let b = 0; b < batchSize; b++) {
     for (let yR = 0; yR < outHeight; yR++) {
       const r0 = yR * strideHeight - top;
@@ -107,24 +109,21 @@ export function maxPoolGrad(args: BlasKernelArgs): tf.TensorInfo {
         const c0 = yC * strideWidth - left;
         const cMin = Math.max(0, c0);
         const cMax = Math.min(inWidth, c0 + effectiveFilterWidth);
-        best.fill(-Infinity);
-        at.fill(-1);
-        for (let xR = rMin; xR < rMax; xR++) {
-          for (let xC = cMin; xC < cMax; xC++) {
-            const base = ((b * inHeight + xR) * inWidth + xC) * c;
-            for (let d = 0; d < c; d++) {
-              const v = xv[base + d];
-              if (v > best[d]) {
-                best[d] = v;
-                at[d] = base + d;
+        const first = ((b * inHeight + rMin) * inWidth + cMin) * c;
+        const o = ((b * dyH + yR) * dyW + yC) * dyC;
+        for (let d = 0; d < c; d++) {
+          let m = -Infinity;
+          let at = -1;
+          for (let row = first + d, xR = rMin; xR < rMax; xR++, row += rowStride) {
+            for (let i = row, xC = cMin; xC < cMax; xC++, i += c) {
+              const v = xv[i];
+              if (v > m) {
+                m = v;
+                at = i;
               }
             }
           }
-        }
-        const o = ((b * dyH + yR) * dyW + yC) * dyC;
-        for (let d = 0; d < c; d++) {
-          const i = at[d];
-          if (i >= 0) acc[i] += dyv[o + d];
+          if (at >= 0) acc[at] += dyv[o + d];
         }
       }
     }
