@@ -7,12 +7,13 @@ import type { Batch, Dataset } from "@selfsup/data";
 import { representationDim } from "@selfsup/encoders";
 import { byolPredictor, byolProjector } from "@selfsup/heads";
 import { deriveSeed, writeModelWeights } from "@selfsup/internal";
-import { cosineMomentum, warmupCosine } from "@selfsup/optim";
+import { cosineMomentum } from "@selfsup/optim";
 import type { Settings } from "../settings.ts";
 import {
   buildEncoder,
   imageShape,
   pretrainOptimizer,
+  pretrainSchedule,
   type Recipe,
   type StageLearner,
   type StagePlan,
@@ -66,11 +67,7 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
         predictor,
         optimizer,
         seed: deriveSeed(settings.seed, 3),
-        learningRate: warmupCosine({
-          baseLr: settings.learningRate,
-          warmupSteps: Math.round(settings.warmup * totalSteps),
-          totalSteps,
-        }),
+        learningRate: pretrainSchedule(settings, totalSteps),
         tau,
         views,
         batchNorm: settings.byolBatchNorm!,

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Batch, Dataset } from "@selfsup/data";
 import { resNet18, resNet34, resNet50, smallConvNet } from "@selfsup/encoders";
-import { lars } from "@selfsup/optim";
+import { lars, warmupCosine } from "@selfsup/optim";
 import { parseEncoderSpec, type Settings } from "../settings.ts";
 import type { TrainData } from "../data_source.ts";
 
@@ -96,6 +96,15 @@ export function pretrainOptimizer(settings: Settings): tf.Optimizer {
     momentum: settings.momentum,
     weightDecay: settings.weightDecay,
     eta: settings.larsEta,
+  });
+}
+
+/** The (pre)training rate: warmup over `--warmup` of the steps, then cosine decay to 0. */
+export function pretrainSchedule(settings: Settings, totalSteps: number): (step: number) => number {
+  return warmupCosine({
+    baseLr: settings.learningRate,
+    warmupSteps: Math.round(settings.warmup * totalSteps),
+    totalSteps,
   });
 }
 

@@ -4,13 +4,13 @@ import type { Batch, Dataset } from "@selfsup/data";
 import { projectionHead } from "@selfsup/heads";
 import { deriveSeed, writeModelWeights } from "@selfsup/internal";
 import { simclrLearner, type SimclrState } from "@selfsup/simclr";
-import { warmupCosine } from "@selfsup/optim";
 import { representationDim } from "@selfsup/encoders";
 import { type Settings, SMALL_IMAGE_PX } from "../settings.ts";
 import {
   buildEncoder,
   imageShape,
   pretrainOptimizer,
+  pretrainSchedule,
   type Recipe,
   type StageLearner,
   type StagePlan,
@@ -70,11 +70,7 @@ export function simclrStage(settings: Settings, train: Dataset): StagePlan {
         seed: deriveSeed(settings.seed, 3),
         views: simclrViews(settings),
         temperature: settings.temperature ?? undefined,
-        learningRate: warmupCosine({
-          baseLr: settings.learningRate,
-          warmupSteps: Math.round(settings.warmup * totalSteps),
-          totalSteps,
-        }),
+        learningRate: pretrainSchedule(settings, totalSteps),
         checkValues: false,
       });
       return Promise.resolve({

@@ -10,7 +10,7 @@ import {
   writeOptimizerState,
 } from "@selfsup/internal";
 import { crossEntropy } from "@selfsup/losses";
-import { setLearningRate, warmupCosine } from "@selfsup/optim";
+import { setLearningRate } from "@selfsup/optim";
 import type { Settings } from "../settings.ts";
 import type { TrainData } from "../data_source.ts";
 import {
@@ -18,6 +18,7 @@ import {
   classifierAccuracy,
   imageShape,
   pretrainOptimizer,
+  pretrainSchedule,
   type Recipe,
   type StageLearner,
   type StagePlan,
@@ -75,11 +76,7 @@ export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
     build(totalSteps: number): Promise<StageLearner> {
       const { encoder, classifier } = build();
       const optimizer = pretrainOptimizer(settings);
-      const schedule = warmupCosine({
-        baseLr: settings.learningRate,
-        warmupSteps: Math.round(settings.warmup * totalSteps),
-        totalSteps,
-      });
+      const schedule = pretrainSchedule(settings, totalSteps);
       const variables = classifier.trainableWeights.map((w) => w.read() as tf.Variable);
       const [, h, w] = train.shape;
       const seed = deriveSeed(settings.seed, 3);
