@@ -26,6 +26,7 @@ import { registerBlasBackend } from "../backends/blas_backend.ts";
 import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
 import { installReluGradient } from "../backends/relu_gradient.ts";
 import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
+import { makeClock } from "./_process_clock.ts";
 
 const { values } = parseArgs({
   options: {
@@ -61,27 +62,6 @@ installReluGradient();
 if (!values["stock-bn-grad"]) installBatchNormGradient();
 if (!(await tf.setBackend(values.backend!))) throw new Error(`backend ${values.backend} failed`);
 
-/**
- * Process CPU time in ms (all threads) through libc's clock_gettime(CLOCK_PROCESS_CPUTIME_ID)
- * on Linux: on a machine shared with other work, wall time per kernel mostly measures waiting.
- * Falls back to wall time elsewhere.
- */
-function makeClock(): { now: () => number; kind: string } {
-  try {
-    const libc = Deno.dlopen("libc.so.6", {
-      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    });
-    const ts = new BigInt64Array(2);
-    const now = () => {
-      libc.symbols.clock_gettime(2, ts); // CLOCK_PROCESS_CPUTIME_ID
-      return Number(ts[0]) * 1e3 + Number(ts[1]) / 1e6;
-    };
-    now();
-    return { now, kind: "process CPU" };
-  } catch {
-    return { now: () => performance.now(), kind: "wall" };
-  }
-}
 const clock = makeClock();
 
 /** Kernel name -> [calls, total ms], filled by timing wrappers around the registered kernels. */

@@ -22,8 +22,8 @@ import { registerBlasBackend } from "../backends/blas_backend.ts";
 import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
 import { installReluGradient } from "../backends/relu_gradient.ts";
 import { batchNormalization, smallConvNet } from "../encoders/mod.ts";
-import { ntXent } from "../losses/mod.ts";
-import { mlpHead } from "./reference_step.ts";
+import { makeClock } from "./_process_clock.ts";
+import { contrastiveStep, mlpHead } from "./reference_step.ts";
 
 const { values } = parseArgs({
   options: {
@@ -53,23 +53,6 @@ installReluGradient();
 installBatchNormGradient();
 if (!(await tf.setBackend("blas"))) throw new Error("the blas backend failed to start");
 
-/** Process CPU time in ms (all threads) on Linux, else wall time. */
-function makeClock(): { now: () => number; kind: string } {
-  try {
-    const libc = Deno.dlopen("libc.so.6", {
-      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    });
-    const ts = new BigInt64Array(2);
-    const now = () => {
-      libc.symbols.clock_gettime(2, ts); // CLOCK_PROCESS_CPUTIME_ID
-      return Number(ts[0]) * 1e3 + Number(ts[1]) / 1e6;
-    };
-    now();
-    return { now, kind: "process CPU" };
-  } catch {
-    return { now: () => performance.now(), kind: "wall" };
-  }
-}
 const clock = makeClock();
 
 const POOL_KERNELS = ["MaxPool", "MaxPoolGrad"];
@@ -87,23 +70,7 @@ const encoder = smallConvNet({ inputShape: [size, size, 1], filters, seed });
 const head = mlpHead(filters.at(-1)!, 128, 64, seed + 100, batchNormalization);
 const views = tf.randomUniform([2 * batch, size, size, 1], 0, 1, "float32", seed + 200);
 const optimizer = tf.train.adam(1e-3);
-const variables = [...encoder.trainableWeights, ...head.trainableWeights]
-  .map((w) => w.read() as tf.Variable);
-async function step(): Promise<number> {
-  const loss = optimizer.minimize(
-    () => {
-      const h = encoder.apply(views, { training: true }) as tf.Tensor2D;
-      const z = head.apply(h, { training: true }) as tf.Tensor2D;
-      const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-      return ntXent(z1, z2, { temperature: 0.5, checkValues: false }) as tf.Scalar;
-    },
-    true,
-    variables,
-  )!;
-  const value = (await loss.data())[0]!;
-  loss.dispose();
-  return value;
-}
+const step = contrastiveStep(encoder, head, views, optimizer);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const times: Record<"blas" | "cpu", { wall: number[]; cpu: number[] }> = {

@@ -185,6 +185,36 @@ export function buildReferenceModels(options: ReferenceStepOptions = {}): Refere
 }
 
 /**
+ * One SimCLR step on fixed views (both views of N images, as one batch of 2N): encoder and head
+ * in training mode, NT-Xent at temperature 0.5, one update of every trainable weight; resolves
+ * to the loss.
+ */
+export function contrastiveStep(
+  encoder: tf.LayersModel,
+  head: tf.LayersModel,
+  views: tf.Tensor,
+  optimizer: tf.Optimizer,
+): () => Promise<number> {
+  const variables = [...encoder.trainableWeights, ...head.trainableWeights]
+    .map((w) => w.read() as tf.Variable);
+  return async () => {
+    const loss = optimizer.minimize(
+      () => {
+        const h = encoder.apply(views, { training: true }) as tf.Tensor2D;
+        const z = head.apply(h, { training: true }) as tf.Tensor2D;
+        const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+        return ntXent(z1, z2, { temperature: 0.5, checkValues: false }) as tf.Scalar;
+      },
+      true,
+      variables,
+    )!;
+    const value = (await loss.data())[0]!;
+    loss.dispose();
+    return value;
+  };
+}
+
+/**
  * Builds the reference step on the current backend.
  *
  * @param options Batch, seed, encoder and batch-norm layer.
@@ -200,28 +230,11 @@ export function buildReferenceStep(options: ReferenceStepOptions = {}): Referenc
   // Both views are fixed random images: the step measures compute, not augmentation.
   const views = tf.randomUniform([2 * batch, ...inputShape], 0, 1, "float32", seed + 200);
   const optimizer = tf.train.adam(1e-3);
-  const variables = [...encoder.trainableWeights, ...head.trainableWeights]
-    .map((w) => w.read() as tf.Variable);
-
   const flopsPerStep = 3 * 2 * batch *
     (forwardFlopsPerImage(encoder) + forwardFlopsPerImage(head));
 
   return {
-    async step() {
-      const loss = optimizer.minimize(
-        () => {
-          const h = encoder.apply(views, { training: true }) as tf.Tensor2D;
-          const z = head.apply(h, { training: true }) as tf.Tensor2D;
-          const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-          return ntXent(z1, z2, { temperature: 0.5, checkValues: false }) as tf.Scalar;
-        },
-        true,
-        variables,
-      )!;
-      const value = (await loss.data())[0]!;
-      loss.dispose();
-      return value;
-    },
+    step: contrastiveStep(encoder, head, views, optimizer),
     dispose() {
       views.dispose();
       optimizer.dispose();
