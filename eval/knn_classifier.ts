@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { checkInteger, checkNumber, checkOptions } from "@selfsup/internal";
+import { topK } from "./_top_k.ts";
 import {
   checkFeatures,
   checkFinite,
@@ -121,14 +122,11 @@ export async function knnClassifier(
   try {
     for (let start = 0; start < m; start += chunkSize) {
       const size = Math.min(chunkSize, m - start);
-      const [values, indices] = tf.tidy(() => {
+      const similarity = tf.tidy(() => {
         const queries = unitRows(testFeatures.slice([start, 0], [size, d])); // [c, D]
-        const similarity = tf.matMul(queries, bank, false, true); // [c, N]
-        const top = tf.topk(similarity, kUsed); // [c, k], most similar first
-        return [top.values, top.indices];
+        return tf.matMul(queries, bank, false, true) as tf.Tensor2D; // [c, N]
       });
-      const [similarities, neighbours] = [await values.data(), await indices.data()];
-      tf.dispose([values, indices]);
+      const { values: similarities, indices: neighbours } = await nearest(similarity, kUsed);
       for (let row = 0; row < size; row++) {
         const base = row * kUsed;
         const best = similarities[base];
@@ -157,4 +155,32 @@ export async function knnClassifier(
     bank.dispose();
   }
   return predictions;
+}
+
+// Backends whose tensors live in this process's memory: reading the similarities back is free,
+// and a heap beats tfjs's topk there (which makes and sorts an object per entry).
+const HOST_BACKENDS = new Set(["cpu", "blas", "wasm"]);
+
+/** The k most similar bank rows of each query, most similar first (ties: smaller index). */
+async function nearest(
+  similarity: tf.Tensor2D,
+  k: number,
+): Promise<{ values: Float32Array; indices: Int32Array }> {
+  try {
+    if (HOST_BACKENDS.has(tf.getBackend())) {
+      const [rows, columns] = similarity.shape;
+      return topK(await similarity.data<"float32">(), rows, columns, k);
+    }
+    const top = tf.topk(similarity, k); // [c, k], most similar first
+    try {
+      return {
+        values: await top.values.data<"float32">(),
+        indices: await top.indices.data<"int32">(),
+      };
+    } finally {
+      tf.dispose([top.values, top.indices]);
+    }
+  } finally {
+    similarity.dispose();
+  }
 }
