@@ -251,3 +251,92 @@ export function cropKernel(
     return tf.clipByValue(out, 0, 1);
   });
 }
+
+/**
+ * Rotates every image by `turns` quarter turns counter-clockwise (as `tf.image.rot90` and
+ * `np.rot90`): a transpose and a reverse for 1 and 3, a reverse of both axes for 2. Odd turns
+ * swap H and W, so callers pass square images.
+ */
+export function rotateKernel(images: tf.Tensor4D, turns: 1 | 2 | 3): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (turns === 2) return tf.reverse(images, [1, 2]);
+    // transposed[y][x] = image[x][y]; 90 degrees: out[y][x] = image[x][W - 1 - y], the rows of
+    // the transpose reversed; 270 degrees: out[y][x] = image[H - 1 - x][y], its columns.
+    const transposed = tf.transpose(images, [0, 2, 1, 3]);
+    return tf.reverse(transposed, turns === 1 ? 1 : 2);
+  });
+}
+
+/** One cutout hole: rows [y0, y1) and columns [x0, x1) of an image, never empty. */
+export type CutoutBox = [y0: number, y1: number, x0: number, x1: number];
+
+/**
+ * Sets the pixels of image i inside `boxes[i]` to 0 in every channel: a per-image 0/1 hole
+ * mask as the batched outer product of a row and a column indicator, then one multiply, so the
+ * pixels outside keep their exact values (x 1 = x).
+ */
+export function cutoutKernel(images: tf.Tensor4D, boxes: ArrayLike<CutoutBox>): tf.Tensor4D {
+  const [n, h, w] = images.shape;
+  const rows = new Float32Array(n * h);
+  const columns = new Float32Array(n * w);
+  for (let i = 0; i < n; i++) {
+    const [y0, y1, x0, x1] = boxes[i];
+    rows.fill(1, i * h + y0, i * h + y1);
+    columns.fill(1, i * w + x0, i * w + x1);
+  }
+  return tf.tidy(() => {
+    const hole = tf.matMul(tf.tensor3d(rows, [n, h, 1]), tf.tensor3d(columns, [n, 1, w]));
+    const keep = tf.sub(1, hole).reshape([n, h, w, 1]) as tf.Tensor4D;
+    return images.mul(images.shape[3] === 3 ? perPixel(keep) : keep);
+  });
+}
+
+/** Adds `noise` (one value per element of the batch, in its layout) and clips to [0, 1]. */
+export function noiseKernel(images: tf.Tensor4D, noise: Float32Array): tf.Tensor4D {
+  return tf.tidy(() => tf.clipByValue(images.add(tf.tensor4d(noise, images.shape)), 0, 1));
+}
+
+// The 3x3 Sobel operator as a [3, 3, 1, 2] conv2d filter (cross-correlation): output channel 0
+// is Gx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] (right minus left), channel 1 its transpose Gy
+// (bottom minus top).
+const SOBEL_FILTER = [
+  [[[-1, -1]], [[0, -2]], [[1, -1]]],
+  [[[-2, 0]], [[0, 0]], [[2, 0]]],
+  [[[-1, 1]], [[0, 2]], [[1, 1]]],
+];
+
+/**
+ * The largest gradient magnitude sqrt(Gx^2 + Gy^2) any image in [0, 1] can give: 2 sqrt(5),
+ * reached by a 3x3 window whose top row and middle-left pixel are 1 and the rest 0 (Gx = -2,
+ * Gy = -4; the magnitude is convex, so its maximum lies at a 0/1 window: all 512 were tried). Dividing by it maps every magnitude into [0, 1] with one scale for all
+ * images, so nothing is clipped and a faint image stays faint.
+ */
+export const SOBEL_MAX = 2 * Math.sqrt(5);
+
+/**
+ * Pads one pixel on each side of H and W by reflection without repeating the edge (OpenCV's
+ * default border for Sobel, and the blur's padding), so a constant image has no edges, borders
+ * included. An axis of length 1 has nothing to reflect: it repeats its only pixel.
+ */
+function reflectPad1(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const padH = tf.mirrorPad(x, [[0, 0], [1, 1], [0, 0], [0, 0]], h > 1 ? "reflect" : "symmetric");
+  return tf.mirrorPad(padH, [[0, 0], [0, 0], [1, 1], [0, 0]], w > 1 ? "reflect" : "symmetric");
+}
+
+/**
+ * Sobel filtering: the gradient magnitude sqrt(Gx^2 + Gy^2) of each image's BT.601 luma (the
+ * image itself for C = 1) with reflect padding, divided by {@linkcode SOBEL_MAX}, repeated over
+ * the image's channels.
+ */
+export function sobelKernel(images: tf.Tensor4D): tf.Tensor4D {
+  const color = images.shape[3] === 3;
+  return tf.tidy(() => {
+    const luma = color ? mixChannels(images, LUMA) as tf.Tensor4D : images;
+    const filter = tf.tensor4d(SOBEL_FILTER.flat(3), [3, 3, 1, 2]);
+    const gradients = tf.conv2d(reflectPad1(luma), filter, 1, "valid");
+    const magnitude = gradients.square().sum(3, true).sqrt().div(SOBEL_MAX);
+    const out = tf.clipByValue(magnitude, 0, 1) as tf.Tensor4D;
+    return color ? spread3(out) : out;
+  });
+}

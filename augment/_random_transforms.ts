@@ -9,9 +9,14 @@ import {
   brightnessKernel,
   contrastKernel,
   cropKernel,
+  type CutoutBox,
+  cutoutKernel,
   grayKernel,
   hueKernel,
+  noiseKernel,
+  rotateKernel,
   saturationKernel,
+  sobelKernel,
   solarizeKernel,
 } from "./_kernels.ts";
 import { applyByGroup, applyToChosen } from "./_subsets.ts";
@@ -138,4 +143,130 @@ export function solarizeImages(
 ): tf.Tensor4D {
   const flags = draws(seed, images.shape[0], p);
   return applyToChosen(images, flags, (x) => solarizeKernel(x, threshold));
+}
+
+/**
+ * Image i's quarter turns counter-clockwise: 0 where it is not rotated (probability 1 - p),
+ * else 1, 2 or 3 with equal chance. Both draws are made for every image, whatever p.
+ */
+export function drawRotations(seed: number, n: number, p: number): Int32Array {
+  const rng = new Random(seed);
+  const turns = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const applied = rng.bernoulli(p);
+    const k = 1 + rng.integer(3);
+    turns[i] = applied ? k : 0;
+  }
+  return turns;
+}
+
+/** `randomRotation` without the checks: one kernel call per angle. Square images only. */
+export function rotateImages(images: tf.Tensor4D, seed: number, p: number): tf.Tensor4D {
+  const turns = drawRotations(seed, images.shape[0], p);
+  const kernels = ([1, 2, 3] as const).map((k) => (x: tf.Tensor4D) => rotateKernel(x, k));
+  return applyByGroup(images, Array.from(turns, (k) => k - 1), kernels);
+}
+
+/** The default cutout side, as a fraction of the shorter side (DeVries & Taylor's CIFAR-10). */
+export const DEFAULT_CUTOUT_SIZE: [number, number] = [0.5, 0.5];
+
+/**
+ * Image i's cutout hole, or null where it has none (probability 1 - p). The side is
+ * round(f min(H, W)) pixels (at least 1) with f uniform in `[f0, f1]`; the centre is a pixel
+ * drawn uniformly over the whole image, and the square is clipped to the image, so a hole near
+ * a border is smaller (DeVries & Taylor 2017). Every draw is made for every image, whatever p.
+ */
+export function drawCutouts(
+  seed: number,
+  n: number,
+  h: number,
+  w: number,
+  p: number,
+  [f0, f1]: [number, number],
+): (CutoutBox | null)[] {
+  const rng = new Random(seed);
+  const boxes: (CutoutBox | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const applied = rng.bernoulli(p);
+    const side = Math.max(1, Math.round(rng.uniform(f0, f1) * Math.min(h, w)));
+    const top = rng.integer(h) - Math.floor(side / 2);
+    const left = rng.integer(w) - Math.floor(side / 2);
+    boxes.push(
+      applied
+        ? [Math.max(0, top), Math.min(h, top + side), Math.max(0, left), Math.min(w, left + side)]
+        : null,
+    );
+  }
+  return boxes;
+}
+
+/** `cutout` without the checks. */
+export function cutoutImages(
+  images: tf.Tensor4D,
+  seed: number,
+  p: number,
+  size: [number, number],
+): tf.Tensor4D {
+  const [n, h, w] = images.shape;
+  const boxes = drawCutouts(seed, n, h, w, p, size);
+  const flags = boxes.map((box) => box !== null);
+  return applyToChosen(images, flags, (x, idx) => cutoutKernel(x, idx.map((i) => boxes[i]!)));
+}
+
+/** The default range of the noise's standard deviation, drawn per image. */
+export const DEFAULT_NOISE_STD: [number, number] = [0, 0.1];
+
+/** The per-image draws of Gaussian noise. */
+export interface NoiseDraws {
+  /** Whether image i gets noise. */
+  applied: boolean[];
+  /** Image i's standard deviation (drawn for every image). */
+  sigmas: Float32Array;
+  /** sigma_i z for the noisy images only, in batch order, `size` values each, z ~ N(0, 1). */
+  noise: Float32Array;
+}
+
+/**
+ * Draws every image's decision and sigma (uniform in `[s0, s1]`), then the noise of the images
+ * that get it, from one stream.
+ */
+export function drawNoise(
+  seed: number,
+  n: number,
+  size: number,
+  p: number,
+  [s0, s1]: [number, number],
+): NoiseDraws {
+  const rng = new Random(seed);
+  const applied: boolean[] = [];
+  const sigmas = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    applied.push(rng.bernoulli(p));
+    sigmas[i] = rng.uniform(s0, s1);
+  }
+  const noise = new Float32Array(applied.filter((a) => a).length * size);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (!applied[i]) continue;
+    for (let j = 0; j < size; j++) noise[k++] = sigmas[i] * rng.normal();
+  }
+  return { applied, sigmas, noise };
+}
+
+/** `gaussianNoise` without the checks. */
+export function noiseImages(
+  images: tf.Tensor4D,
+  seed: number,
+  p: number,
+  std: [number, number],
+): tf.Tensor4D {
+  const [n, h, w, c] = images.shape;
+  const { applied, noise } = drawNoise(seed, n, h * w * c, p, std);
+  // The chosen images reach the kernel in batch order, as their noise is laid out.
+  return applyToChosen(images, applied, (x) => noiseKernel(x, noise));
+}
+
+/** `sobelFilter` without the checks. */
+export function sobelImages(images: tf.Tensor4D, seed: number, p: number): tf.Tensor4D {
+  return applyToChosen(images, draws(seed, images.shape[0], p), sobelKernel);
 }

@@ -1,6 +1,7 @@
 // Test helpers: float64 reference implementations written independently of the kernels (plain
 // loops over nested arrays, no tensors), and small utilities. Used only by the tests.
 import * as tf from "@tensorflow/tfjs";
+import fc from "fast-check";
 
 /** A nested [N][H][W][C] image batch in float64. */
 export type Batch = number[][][][];
@@ -119,5 +120,88 @@ export function refBlur(batch: Batch, sigmas: number[], r: number): Batch {
       );
     const horizontal = pass((y, x) => img[y][x], 0, 1);
     return pass((y, x) => horizontal[y][x], 1, 0).map((row) => row.map((px) => px.map(clip)));
+  });
+}
+
+/** Reference rotation by `k` quarter turns counter-clockwise: out[y][x] = in[x][W - 1 - y], k times. */
+export function refRotate(img: number[][][], k: number): number[][][] {
+  let out = img;
+  for (let t = 0; t < k; t++) {
+    const src = out, w = src[0].length;
+    out = Array.from({ length: w }, (_, y) => src.map((row) => row[w - 1 - y]));
+  }
+  return out;
+}
+
+/** Reference cutout: a copy of `img` with rows [y0, y1) x columns [x0, x1) set to 0. */
+export function refCutout(img: number[][][], [y0, y1, x0, x1]: number[]): number[][][] {
+  return img.map((row, y) =>
+    row.map((px, x) => y >= y0 && y < y1 && x >= x0 && x < x1 ? px.map(() => 0) : [...px])
+  );
+}
+
+/** Reference Sobel magnitude of the BT.601 luma, reflect padding, / 2 sqrt(5), over C channels. */
+export function refSobel(batch: Batch): Batch {
+  // Reflection without repeating the edge; an axis of length 1 only has its one pixel.
+  const reflect = (i: number, n: number) => n === 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+  return batch.map((img) => {
+    const h = img.length, w = img[0].length, c = img[0][0].length;
+    const luma = img.map((row) =>
+      row.map((px) => c === 3 ? 0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2] : px[0])
+    );
+    const at = (y: number, x: number) => luma[reflect(y, h)][reflect(x, w)];
+    return luma.map((row, y) =>
+      row.map((_, x) => {
+        const gx = at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) -
+          (at(y - 1, x - 1) + 2 * at(y, x - 1) + at(y + 1, x - 1));
+        const gy = at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) -
+          (at(y - 1, x - 1) + 2 * at(y - 1, x) + at(y - 1, x + 1));
+        const v = clip(Math.sqrt(gx * gx + gy * gy) / (2 * Math.sqrt(5)));
+        return new Array(c).fill(v);
+      })
+    );
+  });
+}
+
+/** Runs `body` on a batch built from `values`, disposes it, and asserts no tensor leaked. */
+export function withBatch(
+  shape: [number, number, number, number],
+  values: number[],
+  body: (images: tf.Tensor4D) => void,
+): void {
+  const before = tf.memory().numTensors;
+  const images = tf.tensor4d(values, shape);
+  try {
+    body(images);
+  } finally {
+    images.dispose();
+  }
+  if (tf.memory().numTensors !== before) throw new Error("leaked tensors");
+}
+
+/** A fast-check sample: a small batch's shape and its values. */
+export interface BatchSample {
+  shape: [number, number, number, number];
+  values: number[];
+}
+
+/**
+ * Small batches for fast-check: N in [1, 3], H and W in [1, 5] (H = W when `square`), C = 1
+ * or 3, values in [0, 1] with exact 0s and 1s mixed in.
+ */
+export function batchSamples(square = false): fc.Arbitrary<BatchSample> {
+  return fc.record({
+    n: fc.integer({ min: 1, max: 3 }),
+    h: fc.integer({ min: 1, max: 5 }),
+    w: fc.integer({ min: 1, max: 5 }),
+    c: fc.constantFrom(1, 3),
+  }).chain(({ n, h, w, c }) => {
+    const shape: [number, number, number, number] = [n, h, square ? h : w, c];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const value = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1));
+    return fc.array(value, { minLength: size, maxLength: size }).map((values) => ({
+      shape,
+      values,
+    }));
   });
 }

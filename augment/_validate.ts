@@ -137,3 +137,23 @@ export function checkScale(fn: string, value: unknown, name = "scale"): [number,
 export function checkRatio(fn: string, value: unknown, name = "ratio"): [number, number] {
   return checkInterval(fn, name, value ?? [3 / 4, 4 / 3], { above: 0 });
 }
+
+/**
+ * Checks a parameter drawn per image: one number (always that value) or a [lo, hi] range, each
+ * end within `bounds`. Returns the range.
+ */
+export function checkValueOrRange(
+  fn: string,
+  name: string,
+  value: unknown,
+  bounds: NumberBounds,
+): [number, number] {
+  if (typeof value === "number") {
+    const v = checkNumber(fn, name, value, bounds);
+    return [v, v];
+  }
+  if (!Array.isArray(value)) {
+    throw typeError(fn, name, "a number or a [lo, hi] pair of numbers", value);
+  }
+  return checkInterval(fn, name, value, bounds);
+}

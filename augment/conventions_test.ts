@@ -19,6 +19,11 @@ const drawing: Record<string, (extra: Record<string, unknown>) => unknown> = {
   randomGrayscale: (o) => augment.randomGrayscale(images, o as never),
   randomGaussianBlur: (o) => augment.randomGaussianBlur(images, { radius: 1, ...o } as never),
   randomSolarize: (o) => augment.randomSolarize(images, o as never),
+  randomRotation: (o) => augment.randomRotation(images, o as never),
+  cutout: (o) => augment.cutout(images, o as never),
+  gaussianNoise: (o) => augment.gaussianNoise(images, o as never),
+  // Sobel draws only its per-image choice, so only when 0 < p < 1; then it needs the seed.
+  sobelFilter: (o) => augment.sobelFilter(images, { p: 0.5, ...o } as never),
   augmentView: (o) => augment.augmentView(images, { recipe, ...o } as never),
   simclrViews: (o) => augment.simclrViews(images, o as never),
   byolViews: (o) => augment.byolViews(images, o as never),
@@ -64,7 +69,7 @@ const exported = Object.entries(augment)
 
 Deno.test("every exported function is listed here, so each one's conventions are tested", () => {
   assert.deepEqual(Object.keys(badCalls).sort(), exported);
-  assert.equal(exported.length, 25);
+  assert.equal(exported.length, 29);
 });
 
 for (const [name, call] of Object.entries(drawing)) {
@@ -109,6 +114,10 @@ Deno.test("options that are not an object are a TypeError naming options", () =>
     ["simclrViews", () => augment.simclrViews(images, 7 as never)],
     ["gaussianBlur", () => augment.gaussianBlur(images, [1, 1], [] as never)],
     ["solarize", () => augment.solarize(images, 0.5 as never)],
+    ["randomRotation", () => augment.randomRotation(images, "seed" as never)],
+    ["cutout", () => augment.cutout(images, [] as never)],
+    ["gaussianNoise", () => augment.gaussianNoise(images, null as never)],
+    ["sobelFilter", () => augment.sobelFilter(images, 1 as never)],
   ];
   for (const [name, call] of calls) {
     assert.throws(call, {

@@ -30,12 +30,16 @@
  */
 export * from "./adjust_color.ts";
 export * from "./color_jitter.ts";
+export * from "./cutout.ts";
 export * from "./derive_seed.ts";
 export * from "./flip.ts";
 export * from "./gaussian_blur.ts";
+export * from "./gaussian_noise.ts";
 export * from "./grayscale.ts";
 export * from "./normalize.ts";
 export * from "./random_resized_crop.ts";
+export * from "./random_rotation.ts";
+export * from "./sobel_filter.ts";
 export * from "./solarize.ts";
 export * from "./value_check_options.ts";
 export * from "./views.ts";

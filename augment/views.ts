@@ -6,14 +6,21 @@ import {
   checkProbability,
   checkSeed,
   deriveSeed,
+  rangeError,
 } from "@selfsup/internal";
 import { drawCropBoxes } from "./_crop_boxes.ts";
 import { cropKernel } from "./_kernels.ts";
 import {
   blurImages,
+  cutoutImages,
+  DEFAULT_CUTOUT_SIZE,
+  DEFAULT_NOISE_STD,
   flipImages,
   grayImages,
   jitterImages,
+  noiseImages,
+  rotateImages,
+  sobelImages,
   solarizeImages,
 } from "./_random_transforms.ts";
 import {
@@ -30,7 +37,12 @@ import { defaultBlurRadius } from "./gaussian_blur.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 import type { ValueCheckOptions } from "./value_check_options.ts";
 
-/** The full recipe of one view: each step in the order the papers apply them. */
+/**
+ * The full recipe of one view: each step in the order the papers apply them, then the optional
+ * operators of SimCLR's augmentation study (arXiv:2002.05709, figure 4), which no preset uses,
+ * in the order rotation, Sobel, cutout, noise: geometry first, then Sobel's appearance change
+ * (after the colour steps, as grayscale), then occlusion and pixel noise on the final image.
+ */
 export interface ViewRecipe {
   /** Range of the crop's area fraction. */
   scale: [number, number];
@@ -48,10 +60,29 @@ export interface ViewRecipe {
   blur: number;
   /** Probability of solarization (threshold 0.5). */
   solarize: number;
+  /**
+   * Probability of a rotation by 90, 180 or 270 degrees, uniform ({@linkcode randomRotation});
+   * more than 0 needs a square output size. Absent: 0.
+   */
+  rotation?: number;
+  /** Probability of Sobel filtering ({@linkcode sobelFilter}). Absent: 0. */
+  sobel?: number;
+  /**
+   * Probability of cutout: one zero square of side half the shorter side
+   * ({@linkcode cutout}'s default). Absent: 0.
+   */
+  cutout?: number;
+  /**
+   * Probability of Gaussian noise, sigma uniform in [0, 0.1] per image
+   * ({@linkcode gaussianNoise}'s default). Absent: 0.
+   */
+  noise?: number;
 }
 
-// Tags of the per-transform seed streams within one view.
+// Tags of the per-transform seed streams within one view. New steps take new tags: changing a
+// tag would change every view drawn from a seed.
 const CROP = 1, FLIP = 2, JITTER = 3, GRAY = 4, BLUR = 5, SOLARIZE = 6;
+const ROTATION = 7, SOBEL = 8, CUTOUT = 9, NOISE = 10;
 
 /** Options of {@linkcode augmentView}. */
 export interface AugmentViewOptions extends ValueCheckOptions {
@@ -65,13 +96,15 @@ export interface AugmentViewOptions extends ValueCheckOptions {
 
 /**
  * Makes one view of a batch: random resized crop to `size`, flip, colour jitter in random
- * order, grayscale, blur, solarize, each with its own per-image draws from `seed`.
+ * order, grayscale, blur, solarize, then the recipe's optional rotation, Sobel filtering,
+ * cutout and noise, each with its own per-image draws from `seed`.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
  * @param options Seed, output size, recipe and whether to check the values.
  * @returns A new `[N, height, width, C]` tensor in [0, 1]; the caller disposes it.
  * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a bad size, a probability
- * outside [0, 1], a reversed range or a bad strength.
+ * outside [0, 1], a reversed range, a bad strength, or a rotation with a size that is not
+ * square.
  * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
  * rank-4 tensor.
  *
@@ -94,6 +127,19 @@ export interface AugmentViewOptions extends ValueCheckOptions {
  * assert.deepEqual(view.shape, [2, 24, 24, 1]);
  * tf.dispose([images, view]);
  * ```
+ *
+ * @example SimCLR's views with the study's rotation and cutout added
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { augmentView, simclrRecipe } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * const images = tf.randomUniform([2, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const recipe = { ...simclrRecipe({ strength: 0.5 }), rotation: 1, cutout: 0.5 };
+ * const view = augmentView(images, { seed: 42, size: 28, recipe });
+ * assert.deepEqual(view.shape, [2, 28, 28, 3]);
+ * tf.dispose([images, view]);
+ * ```
  */
 export function augmentView(images: tf.Tensor4D, options: AugmentViewOptions): tf.Tensor4D {
   const fn = "augmentView";
@@ -102,15 +148,24 @@ export function augmentView(images: tf.Tensor4D, options: AugmentViewOptions): t
   const seed = checkSeed(fn, options.seed);
   const size = checkSize(fn, options.size ?? [images.shape[1], images.shape[2]]);
   const recipe = checkRecipe(fn, options.recipe);
+  if (recipe.rotation > 0 && size[0] !== size[1]) {
+    // 90 and 270 degrees would swap the view's height and width.
+    const when = "when recipe.rotation > 0";
+    if (options.size !== undefined) {
+      throw rangeError(fn, "size", `square (height = width) ${when}`, options.size);
+    }
+    throw rangeError(fn, "images", `square (H = W) ${when} and no size is given`, images);
+  }
   checkRange(fn, images, options);
   return composeView(images, seed, size, recipe);
 }
 
 /** Checks a recipe, naming its fields as `recipe.flip`, `recipe.jitter.hue`, ... */
-function checkRecipe(fn: string, recipe: ViewRecipe): ViewRecipe {
+function checkRecipe(fn: string, recipe: ViewRecipe): Required<ViewRecipe> {
   checkOptions(fn, recipe, "recipe");
-  const p = (key: "flip" | "jitterP" | "grayscale" | "blur" | "solarize") =>
-    checkProbability(fn, `recipe.${key}`, recipe[key]);
+  type Step = "flip" | "jitterP" | "grayscale" | "blur" | "solarize";
+  const p = (key: Step | "rotation" | "sobel" | "cutout" | "noise") =>
+    checkProbability(fn, `recipe.${key}`, recipe[key] ?? 0);
   return {
     scale: checkScale(fn, recipe.scale, "recipe.scale"),
     ratio: checkRatio(fn, recipe.ratio, "recipe.ratio"),
@@ -120,6 +175,10 @@ function checkRecipe(fn: string, recipe: ViewRecipe): ViewRecipe {
     grayscale: p("grayscale"),
     blur: p("blur"),
     solarize: p("solarize"),
+    rotation: p("rotation"),
+    sobel: p("sobel"),
+    cutout: p("cutout"),
+    noise: p("noise"),
   };
 }
 
@@ -139,7 +198,13 @@ function composeView(
     x = grayImages(x, deriveSeed(seed, GRAY), r.grayscale);
     const radius = defaultBlurRadius(size[0], size[1]);
     x = blurImages(x, deriveSeed(seed, BLUR), r.blur, [0.1, 2], radius);
-    return solarizeImages(x, deriveSeed(seed, SOLARIZE), r.solarize);
+    x = solarizeImages(x, deriveSeed(seed, SOLARIZE), r.solarize);
+    // The study's steps run only when asked for, so the presets' views stay what they were.
+    if (r.rotation) x = rotateImages(x, deriveSeed(seed, ROTATION), r.rotation);
+    if (r.sobel) x = sobelImages(x, deriveSeed(seed, SOBEL), r.sobel);
+    if (r.cutout) x = cutoutImages(x, deriveSeed(seed, CUTOUT), r.cutout, DEFAULT_CUTOUT_SIZE);
+    if (r.noise) x = noiseImages(x, deriveSeed(seed, NOISE), r.noise, DEFAULT_NOISE_STD);
+    return x;
   });
 }
 

@@ -1,12 +1,19 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
+import { deriveSeed } from "@selfsup/internal";
+import { sameBits } from "../internal/testing.ts";
 import {
   augmentView,
   byolRecipes,
   byolViews,
+  cutout,
+  gaussianNoise,
+  randomRotation,
   simclrRecipe,
   simclrViews,
   smallImageViews,
+  sobelFilter,
+  type ViewRecipe,
 } from "./mod.ts";
 import { randomBatch, take } from "./_testing.ts";
 
@@ -176,4 +183,134 @@ Deno.test("the presets reject bad input with named errors", () => {
   for (const [call, name, message] of cases) assert.throws(call, { name, message });
   assert.equal(cases.length, 13);
   tf.dispose([images, twoChannels, ints, big]);
+});
+
+const bits = (t: tf.Tensor) => [t.dataSync() as Float32Array];
+
+/** SHA-256 of a tensor's float32 bytes, in hex. */
+async function sha256(t: tf.Tensor): Promise<string> {
+  const bytes = Float32Array.from(t.dataSync());
+  const digest = await crypto.subtle.digest("SHA-256", bytes.buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("the presets give bit-identical views to before the study's four steps were added", async () => {
+  // Hashes taken with the code at commit 8a35b45, before ViewRecipe had rotation, sobel, cutout
+  // and noise, on tfjs's cpu backend: the new steps must not move any existing seed stream.
+  await tf.setBackend("cpu");
+  const color = randomBatch([4, 16, 16, 3], 5);
+  const gray = randomBatch([4, 28, 28, 1], 6);
+  const cases: [string, tf.Tensor[], string[]][] = [
+    ["simclrViews color", simclrViews(color, { seed: 42, size: 12 }), [
+      "46f754c013e48ed94a96b6e546c57580f1e56a410852d88ecf6ea5b33ce4b4c3",
+      "3d2c147ee68a57a9b060f1e199fa5abbc50a4d3d717579a3f03101c8e08161bb",
+    ]],
+    ["byolViews color", byolViews(color, { seed: 42 }), [
+      "7e14c6173259b84b12078cd67d18ea774b8b682759669b8e209a784220a80022",
+      "f7d93d6ee7d43edcda8c47fd044f9cdeaa55f23985a82d675d92db5b4de0dfb2",
+    ]],
+    ["smallImageViews gray", smallImageViews(gray, { seed: 42 }), [
+      "e36456fffb242c5136ab9dc301711b4d02aad9a14c4ee1522438e7b87718bc7f",
+      "a2fd1c02164f17f64abb5e1fd51a99179c6b9024186bb158626b709368946a71",
+    ]],
+    ["smallImageViews color", smallImageViews(color, { seed: 43 }), [
+      "df661bb13b62b895fb24e17480a7fe09c6cfc32e9180aaee690944f5f18fb391",
+      "9b6033ee7c2a3931662b206ccb63fecefa3855dbe9734cc8f75abb60dd1798c2",
+    ]],
+    ["simclrViews gray", simclrViews(gray, { seed: 44 }), [
+      "8356c53d1340a6bddd96e71b82cfc09be375bbabd7c97a9670b8fd590ea8f266",
+      "1d0b13640a5f6b4da332c85fe7aa9425312a86a183f34176b3c56c966f4850a3",
+    ]],
+    ["augmentView color", [augmentView(color, { seed: 45, recipe: simclrRecipe() })], [
+      "9a40a4195a3dd7e724751c66753a1f5ad96f7e7b2659af2538cb36c008a1f93a",
+    ]],
+  ];
+  for (const [name, views, hashes] of cases) {
+    assert.deepEqual(await Promise.all(views.map(sha256)), hashes, name);
+    tf.dispose(views);
+  }
+  assert.equal(cases.length, 6);
+  tf.dispose([color, gray]);
+});
+
+/** A recipe whose own steps do nothing: a full crop, no flip, jitter, grayscale or blur. */
+const still: ViewRecipe = {
+  ...simclrRecipe(),
+  scale: [1, 1],
+  ratio: [1, 1],
+  flip: 0,
+  jitterP: 0,
+  grayscale: 0,
+  blur: 0,
+};
+
+Deno.test("augmentView() runs rotation, Sobel, cutout and noise in that order, each from its own stream", () => {
+  const images = randomBatch([6, 8, 8, 3], 7);
+  const seed = 11;
+  // Stream tags 7 to 10 after the six of the papers' steps.
+  const rotated = randomRotation(images, { seed: deriveSeed(seed, 7), p: 0.5 });
+  const filtered = sobelFilter(rotated, { seed: deriveSeed(seed, 8), p: 0.5 });
+  const cut = cutout(filtered, { seed: deriveSeed(seed, 9), p: 0.5 });
+  const noisy = gaussianNoise(cut, { seed: deriveSeed(seed, 10), p: 0.5 });
+  // Each step changes some image, so a step run out of order would change the view.
+  const steps = [images, rotated, filtered, cut, noisy];
+  steps.slice(1).forEach((t, k) => assert.ok(!sameBits(bits(t), bits(steps[k])), `step ${k}`));
+  const recipe = { ...still, rotation: 0.5, sobel: 0.5, cutout: 0.5, noise: 0.5 };
+  assert.deepEqual(take(augmentView(images, { seed, recipe })), noisy.arraySync());
+  // Each alone, as the public function with the same stream.
+  const alone: [keyof ViewRecipe, tf.Tensor4D][] = [
+    ["rotation", randomRotation(images, { seed: deriveSeed(seed, 7) })],
+    ["sobel", sobelFilter(images, { seed: deriveSeed(seed, 8) })],
+    ["cutout", cutout(images, { seed: deriveSeed(seed, 9) })],
+    ["noise", gaussianNoise(images, { seed: deriveSeed(seed, 10) })],
+  ];
+  for (const [key, expected] of alone) {
+    assert.deepEqual(
+      take(augmentView(images, { seed, recipe: { ...still, [key]: 1 } })),
+      take(expected),
+      key,
+    );
+  }
+  assert.equal(alone.length, 4);
+  tf.dispose([images, rotated, filtered, cut, noisy]);
+});
+
+Deno.test("augmentView() treats an absent study step as probability 0, bit for bit", () => {
+  const images = randomBatch([3, 10, 10, 3], 8);
+  const zeros = { ...simclrRecipe(), rotation: 0, sobel: 0, cutout: 0, noise: 0 };
+  const a = take(augmentView(images, { seed: 3, size: 8, recipe: simclrRecipe() }));
+  assert.deepEqual(take(augmentView(images, { seed: 3, size: 8, recipe: zeros })), a);
+  images.dispose();
+});
+
+Deno.test("augmentView() rejects a rotation with a view that is not square, and bad probabilities", () => {
+  const images = randomBatch([1, 4, 6, 3], 1);
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => augmentView(images, { seed: 1, size: [4, 6], recipe: { ...still, rotation: 0.5 } }),
+      "RangeError",
+      "augmentView(): size must be square (height = width) when recipe.rotation > 0, got [4, 6]",
+    ],
+    [
+      () => augmentView(images, { seed: 1, recipe: { ...still, rotation: 1 } }),
+      "RangeError",
+      "augmentView(): images must be square (H = W) when recipe.rotation > 0 and no size is given, got a float32 tensor of shape [1,4,6,3]",
+    ],
+    [
+      () => augmentView(images, { seed: 1, recipe: { ...still, noise: 1.5 } }),
+      "RangeError",
+      "augmentView(): recipe.noise must be a finite number in [0, 1], got 1.5",
+    ],
+    [
+      () => augmentView(images, { seed: 1, recipe: { ...still, sobel: "1" as never } }),
+      "TypeError",
+      'augmentView(): recipe.sobel must be a finite number in [0, 1], got "1"',
+    ],
+  ];
+  for (const [call, name, message] of cases) assert.throws(call, { name, message });
+  assert.equal(cases.length, 4);
+  // A square size makes a non-square batch rotatable.
+  const view = augmentView(images, { seed: 1, size: 4, recipe: { ...still, rotation: 1 } });
+  assert.deepEqual(view.shape, [1, 4, 4, 3]);
+  tf.dispose([images, view]);
 });
