@@ -9,7 +9,7 @@ async function refused(args: string[], message: RegExp): Promise<void> {
   const before = await snapshot(RUNS);
   const result = await runTrain(join(RUNS, "runs"), args);
   assert.equal(result.code, 2, `${result.stderr}\n${result.stdout}`);
-  assert.match(result.stderr, message);
+  assert.match(result.stderr.trim(), message);
   assert.equal(result.stderr.trim().split("\n").length, 1, `one line: ${result.stderr}`);
   assert.deepEqual(await snapshot(RUNS), before);
 }
@@ -30,6 +30,19 @@ Deno.test("a bad value exits 2 naming the flag and what it allows", async () => 
   await refused(
     ["--smoke", "--backend", "wasm", "--batch-size", "500"],
     /--batch-size must be at most the 160 training images, got 500/,
+  );
+  // 1% of 16 images per class is one each: 10 labelled images, fewer than a batch of 16.
+  await refused(
+    ["--smoke", "--backend", "wasm", "--method", "supervised", "--labels", "1%"],
+    /^error: --batch-size must be at most the 10 labelled images of --labels 1%, got 16$/,
+  );
+  await refused(
+    ["--baselines", "pixels,raw"],
+    /^error: --baselines must be a comma list of pixels, random-encoder \(each at most once\), or none alone, got "pixels,raw"$/,
+  );
+  await refused(
+    ["--evaluate-on", "train"],
+    /^error: --evaluate-on must be one of test, validation, got "train"$/,
   );
 });
 

@@ -18,15 +18,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { startBackend, type StartedBackend } from "@selfsup/backends";
-import { selectImages } from "@selfsup/data";
+import { type Dataset, selectImages } from "@selfsup/data";
 import { saveModel } from "@selfsup/encoders/model_files";
 import { CheckpointError, readCheckpoint, recoverCheckpoint } from "./checkpoint.ts";
 import { DataSourceError, loadTrainData, type TrainData } from "./data_source.ts";
 import { embed, evaluateEncoder, evaluatePixels, knnMonitor } from "./evaluate.ts";
 import { fitStepsToBudget } from "./budget.ts";
+import { type Pretrained, readPretrained } from "./pretrained.ts";
 import { createProgress } from "./progress.ts";
 import { renderReport } from "./report.ts";
-import type { Recipe } from "./recipes/recipe.ts";
+import { type Recipe, stepsPerEpoch } from "./recipes/recipe.ts";
 import { recipeFor } from "./recipes/recipes.ts";
 import {
   checkNewRun,
@@ -38,6 +39,7 @@ import {
   writeJson,
 } from "./run_folder.ts";
 import {
+  baselineList,
   helpText,
   parseSettings,
   resolveForImages,
@@ -94,6 +96,7 @@ export async function main(args: string[]): Promise<number> {
   let checkpoint = null as Saved | null;
   let data: TrainData;
   let previousBackend: string | null = null;
+  let pretrained: Pretrained | null = null;
   try {
     if (parsed.kind === "resume") {
       runDir = parsed.folder.replace(/\/+$/, "");
@@ -114,6 +117,9 @@ export async function main(args: string[]): Promise<number> {
       ({ settings, given } = parsed);
       runDir = `${settings.runs.replace(/\/+$/, "")}/${settings.name}`;
       await checkNewRun(runDir);
+      if (settings.pretrained !== null) {
+        pretrained = await readPretrained(settings.pretrained.replace(/\/+$/, ""), settings);
+      }
     }
     data = await loadTrainData(settings.data, {
       seed: settings.seed,
@@ -177,18 +183,45 @@ export async function main(args: string[]): Promise<number> {
 
   const folder = runFolder(runDir);
   const recipe: Recipe = recipeFor(settings, data);
+  const first = recipe.stages[0];
+  if (first.data !== data.train && first.batchSize > first.data.shape[0]) {
+    return refuse(
+      new SettingsError(
+        `--batch-size must be at most the ${first.data.shape[0]} labelled images of --labels ` +
+          `${settings.labels}, got ${first.batchSize}`,
+      ),
+    );
+  }
   let position: RunPosition;
   if (checkpoint === null) {
     await Deno.mkdir(settings.runs, { recursive: true });
     await Deno.mkdir(runDir);
-    position = {
-      stage: 0,
-      step: 0,
-      finished: [],
-      totalSteps: [],
-      trainSeconds: 0,
-      metricsBytes: 0,
-    };
+    // --pretrained: the pretraining stage is the source's, done; this run starts at stage 1.
+    position = pretrained === null
+      ? {
+        stage: 0,
+        step: 0,
+        finished: [],
+        totalSteps: [],
+        stageSeconds: [],
+        trainSeconds: 0,
+        metricsBytes: 0,
+      }
+      : {
+        stage: 1,
+        step: 0,
+        finished: [pretrained.state],
+        totalSteps: [0],
+        stageSeconds: [0],
+        trainSeconds: 0,
+        metricsBytes: 0,
+      };
+    if (pretrained !== null) {
+      console.log(
+        `pretrained: the pretraining of ${pretrained.from.run} (${pretrained.from.steps} steps, ` +
+          `${pretrained.from.epochs.toFixed(2)} epochs); this run fine-tunes and distils`,
+      );
+    }
     await writeJson(folder.config, {
       settings,
       seed: settings.seed,
@@ -203,6 +236,7 @@ export async function main(args: string[]): Promise<number> {
       },
       command: ["deno task train", ...args].join(" "),
       startedAt: new Date().toISOString(),
+      ...(pretrained !== null ? { pretrainedFrom: pretrained.from } : {}),
     });
   } else {
     position = checkpoint.position;
@@ -291,7 +325,13 @@ export async function main(args: string[]): Promise<number> {
   }
   metrics.close();
 
-  console.log("evaluating on the test split ...");
+  // Every classifier of the evaluation is fitted on data.train, which never holds a
+  // validation image (loadTrainData takes the slice out of it), and scored on `scored`.
+  const scored = settings.evaluateOn === "validation" ? data.validation : data.test;
+  const splitName = settings.evaluateOn === "validation"
+    ? "the validation slice"
+    : "the test split";
+  console.log(`evaluating on ${splitName} ...`);
   const encoder = await recipe.finalEncoder(states);
   try {
     await saveModel(encoder, folder.encoder, { overwrite: true });
@@ -301,46 +341,83 @@ export async function main(args: string[]): Promise<number> {
       probeEpochs: settings.probeEpochs,
       seed: settings.seed,
     };
-    const evaluation = await evaluateEncoder(encoder, data.train, data.test, options);
-    const pixels = await evaluatePixels(data.train, data.test, options);
-    const extra = await recipe.extraResults(states, data);
+    const evaluationStart = performance.now();
+    const evaluation = await evaluateEncoder(encoder, data.train, scored, options);
+    const baselines: Record<string, Record<string, number>> = {};
+    for (const baseline of baselineList(settings)) {
+      if (baseline === "pixels") {
+        const pixels = await evaluatePixels(data.train, scored, options);
+        baselines.rawPixels = {
+          knnAccuracy: pixels.knnAccuracy,
+          linearProbeAccuracy: pixels.linearProbeAccuracy,
+        };
+      } else {
+        const initial = recipe.initialEncoder();
+        try {
+          const random = await evaluateEncoder(initial, data.train, scored, options);
+          baselines.randomEncoder = {
+            knnAccuracy: random.knnAccuracy,
+            linearProbeAccuracy: random.linearProbeAccuracy,
+            featureDim: random.featureDim,
+          };
+        } finally {
+          initial.dispose();
+        }
+      }
+    }
+    const extra = await recipe.extraResults(states, scored);
+    const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
     const lines = await readMetrics(folder.metrics);
     const steps = lines.filter((l) => l.loss !== undefined);
     const totalSteps = finalPosition.totalSteps[0];
-    const perEpoch = Math.max(1, Math.floor(data.train.shape[0] / recipe.stages[0].batchSize));
+    const config = JSON.parse(await Deno.readTextFile(folder.config));
     const results = {
       method: settings.method,
       knnAccuracy: evaluation.knnAccuracy,
       linearProbeAccuracy: evaluation.linearProbeAccuracy,
       ...extra,
-      baselines: {
-        rawPixels: {
-          knnAccuracy: pixels.knnAccuracy,
-          linearProbeAccuracy: pixels.linearProbeAccuracy,
-        },
-      },
+      baselines,
       trainSeconds: finalPosition.trainSeconds,
-      epochs: totalSteps / perEpoch,
+      epochs: totalSteps / stepsPerEpoch(recipe.stages[0]),
       steps: totalSteps,
       imagesPerSecond: median(steps.map((l) => l.imagesPerSecond).filter(Number.isFinite)),
       backend: backend.name,
       featureDim: evaluation.featureDim,
+      evaluatedOn: settings.evaluateOn,
+      evaluationSeconds,
+      labelledImages: recipe.labelledImages,
+      stages: recipe.stages.map((plan, i) => {
+        const speeds = steps.filter((l) => l.stage === i).map((l) => l.imagesPerSecond)
+          .filter(Number.isFinite);
+        return {
+          name: plan.name,
+          steps: finalPosition.totalSteps[i],
+          seconds: finalPosition.stageSeconds?.[i] ?? null,
+          epochs: finalPosition.totalSteps[i] / stepsPerEpoch(plan),
+          imagesPerSecond: speeds.length > 0 ? median(speeds) : null,
+        };
+      }),
+      ...(config.pretrainedFrom !== undefined ? { pretrainedFrom: config.pretrainedFrom } : {}),
     };
     await writeJson(folder.results, results);
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     console.log(
-      `kNN ${(100 * results.knnAccuracy).toFixed(1)}% | linear probe ` +
-        `${(100 * results.linearProbeAccuracy).toFixed(1)}% | raw pixels: kNN ` +
-        `${(100 * pixels.knnAccuracy).toFixed(1)}%, linear ${
-          (100 * pixels.linearProbeAccuracy).toFixed(1)
-        }%`,
+      [
+        `kNN ${pct(results.knnAccuracy)} | linear probe ${pct(results.linearProbeAccuracy)}`,
+        ...Object.entries({ rawPixels: "raw pixels", randomEncoder: "random encoder" })
+          .filter(([key]) => baselines[key] !== undefined)
+          .map(([key, name]) =>
+            `${name}: kNN ${pct(baselines[key].knnAccuracy)}, linear ` +
+            pct(baselines[key].linearProbeAccuracy)
+          ),
+      ].join(" | ") + ` (${splitName}; ${evaluationSeconds.toFixed(1)} s)`,
     );
 
     const mapSet = selectImages(
-      data.test,
-      Array.from({ length: Math.min(MAP_POINTS, data.test.shape[0]) }, (_, i) => i),
+      scored,
+      Array.from({ length: Math.min(MAP_POINTS, scored.shape[0]) }, (_, i) => i),
     );
     const features = await embed(encoder, mapSet);
-    const config = JSON.parse(await Deno.readTextFile(folder.config));
     const html = await renderReport({
       title: settings.name,
       settings: config,
@@ -352,7 +429,7 @@ export async function main(args: string[]): Promise<number> {
         labels: mapSet.labels!,
         classNames: data.classNames,
       },
-      views: viewGrid(recipe, data, settings.seed),
+      views: viewGrid(recipe, scored, settings.seed),
     });
     await Deno.writeTextFile(`${folder.report}.tmp-${Deno.pid}`, html);
     await Deno.rename(`${folder.report}.tmp-${Deno.pid}`, folder.report);
@@ -363,12 +440,12 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-// Two views of the first test images, as uint8 pairs for the report's grid.
-function viewGrid(recipe: Recipe, data: TrainData, seed: number) {
-  const n = Math.min(VIEW_IMAGES, data.test.shape[0]);
-  const [, h, w, c] = data.test.shape;
+// Two views of the first scored images, as uint8 pairs for the report's grid.
+function viewGrid(recipe: Recipe, scored: Dataset, seed: number) {
+  const n = Math.min(VIEW_IMAGES, scored.shape[0]);
+  const [, h, w, c] = scored.shape;
   const images = tf.tidy(() => {
-    const x = tf.tensor4d(data.test.images.subarray(0, n * h * w * c), [n, h, w, c], "int32")
+    const x = tf.tensor4d(scored.images.subarray(0, n * h * w * c), [n, h, w, c], "int32")
       .toFloat().div(255) as tf.Tensor4D;
     const [a, b] = recipe.views(x, seed);
     // [n, 2, h, w, c] -> pairs of views next to each other.

@@ -3,9 +3,12 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { selectImages, toImageTensor } from "@selfsup/data";
 import { readCheckpoint } from "./checkpoint.ts";
+import { loadModel } from "@selfsup/encoders/model_files";
 import { loadTrainData } from "./data_source.ts";
+import { evaluateEncoder, evaluatePixels } from "./evaluate.ts";
+import { recipeFor } from "./recipes/recipes.ts";
 import { simclrModelsFromState } from "./recipes/simclr_recipe.ts";
-import { resolveSettings, type Settings } from "./settings.ts";
+import { resolveForImages, resolveSettings, type Settings } from "./settings.ts";
 import { lossCurve, runTrain, spawnTrain } from "./_test_run.ts";
 
 tf.enableProdMode();
@@ -74,6 +77,27 @@ for (const method of ["simclr", "byol", "supervised", "simclrv2"]) {
     assert.equal(results.backend, "wasm");
     assert.equal(results.epochs, 1);
     assert.ok(results.trainSeconds > 0 && results.imagesPerSecond > 0);
+    assert.equal(results.evaluatedOn, "test");
+    assert.ok(results.evaluationSeconds > 0);
+    // 160 training images; SimCLRv2 fine-tunes on 10% of each class of 16 (2 each).
+    const labelled = { simclr: 0, byol: 0, supervised: 160, simclrv2: 20 }[method];
+    assert.equal(results.labelledImages, labelled);
+    const names = method === "simclrv2" ? ["pretrain", "finetune", "distill"] : [
+      method === "supervised" ? "supervised" : "pretrain",
+    ];
+    assert.deepEqual(results.stages.map((s: { name: string }) => s.name), names);
+    assert.equal(results.stages[0].steps, results.steps);
+    assert.equal(results.stages[0].epochs, results.epochs);
+    let seconds = 0;
+    results.stages.forEach((stage: Record<string, number>, i: number) => {
+      const lines = steps.filter((m) => m.stage === i);
+      assert.equal(lines.length, stage.steps, `${stage.name}: one line per step`);
+      const speeds = lines.map((m) => m.imagesPerSecond).sort((a, b) => a - b);
+      assert.equal(stage.imagesPerSecond, speeds[Math.floor(speeds.length / 2)]);
+      assert.ok(stage.seconds > 0);
+      seconds += stage.seconds;
+    });
+    assert.ok(Math.abs(seconds - results.trainSeconds) < 1e-6, `${seconds}`);
     if (method === "simclrv2") {
       assert.ok(results.fineTuned.accuracy >= 0 && results.fineTuned.accuracy <= 1);
       assert.ok(results.distilled.accuracy >= 0 && results.distilled.accuracy <= 1);
@@ -87,6 +111,103 @@ for (const method of ["simclr", "byol", "supervised", "simclrv2"]) {
     assert.ok(Deno.statSync(join(dir, "checkpoint", "state.json")).isFile);
   });
 }
+
+Deno.test("supervised --labels 10% trains on SimCLRv2's 10% and counts epochs over it", async () => {
+  const name = "supervised-10";
+  const args = [...SMOKE, "--method", "supervised", "--labels", "10%", "--epochs", "3"];
+  const result = await runTrain(RUNS, [...args, "--name", name]);
+  assert.equal(result.code, 0, result.stderr);
+  const results = JSON.parse(await Deno.readTextFile(join(RUNS, name, "results.json")));
+  // 20 labelled images at batch 16: one step per epoch.
+  assert.equal(results.labelledImages, 20);
+  assert.equal(results.supervised.labelledImages, 20);
+  assert.equal(results.steps, 3);
+  assert.equal(results.epochs, 3);
+  const config = JSON.parse(await Deno.readTextFile(join(RUNS, name, "config.json")));
+  assert.equal(config.settings.labels, "10%");
+  assert.deepEqual((await lossCurve(join(RUNS, name))).map(([s]) => s), [0, 1, 2]);
+});
+
+Deno.test("--evaluate-on validation scores every classifier and baseline on the validation slice, fitted on the rest", async () => {
+  const trained = await smokeRun("simclr");
+  const name = "on-validation";
+  const result = await runTrain(RUNS, [
+    ...SMOKE,
+    "--name",
+    name,
+    "--evaluate-on",
+    "validation",
+    "--baselines",
+    "random-encoder,pixels",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /evaluating on the validation slice/);
+  const dir = join(RUNS, name);
+  // The evaluation split changes nothing of the training.
+  assert.deepEqual(
+    await Deno.readFile(join(dir, "encoder", "weights.bin")),
+    await Deno.readFile(join(trained, "encoder", "weights.bin")),
+  );
+  const results = JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+  assert.equal(results.evaluatedOn, "validation");
+  assert.deepEqual(Object.keys(results.baselines), ["randomEncoder", "rawPixels"]);
+  assert.equal(results.baselines.randomEncoder.featureDim, results.featureDim);
+
+  // The same numbers, recomputed here: fitted on the training images, scored on the slice.
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  const settings = resolveSettings(
+    Object.fromEntries(Object.entries(config.settings).filter(([, v]) => v !== null)),
+  ).settings as Settings;
+  const data = await loadTrainData("fashion-mnist", {
+    seed: settings.seed,
+    validationSize: settings.validationSize,
+    limit: { train: settings.limitTrain!, test: settings.limitTest! },
+  });
+  assert.equal(data.validation.shape[0], 40);
+  const options = {
+    k: settings.knnK,
+    temperature: settings.knnTemperature,
+    probeEpochs: settings.probeEpochs,
+    seed: settings.seed,
+  };
+  const encoder = await loadModel(join(dir, "encoder"));
+  const own = await evaluateEncoder(encoder, data.train, data.validation, options);
+  encoder.dispose();
+  assert.equal(results.knnAccuracy, own.knnAccuracy);
+  assert.equal(results.linearProbeAccuracy, own.linearProbeAccuracy);
+  const initial = recipeFor(resolveForImages(settings, 28, 28), data).initialEncoder();
+  const random = await evaluateEncoder(initial, data.train, data.validation, options);
+  initial.dispose();
+  assert.equal(results.baselines.randomEncoder.knnAccuracy, random.knnAccuracy);
+  assert.equal(results.baselines.randomEncoder.linearProbeAccuracy, random.linearProbeAccuracy);
+  const pixels = await evaluatePixels(data.train, data.validation, options);
+  assert.equal(results.baselines.rawPixels.knnAccuracy, pixels.knnAccuracy);
+  assert.equal(results.baselines.rawPixels.linearProbeAccuracy, pixels.linearProbeAccuracy);
+  const html = await Deno.readTextFile(join(dir, "report.html"));
+  assert.match(html, /<h2>Validation accuracy<\/h2>/);
+  assert.match(html, /<th>random encoder \(baseline\)<\/th>/);
+});
+
+Deno.test("--baselines none evaluates no baseline and the report still renders", async () => {
+  const name = "no-baselines";
+  const result = await runTrain(RUNS, [
+    ...SMOKE,
+    "--method",
+    "byol",
+    "--name",
+    name,
+    "--baselines",
+    "none",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const results = JSON.parse(await Deno.readTextFile(join(RUNS, name, "results.json")));
+  assert.deepEqual(results.baselines, {});
+  assert.ok(results.knnAccuracy >= 0 && results.knnAccuracy <= 1);
+  const html = await Deno.readTextFile(join(RUNS, name, "report.html"));
+  assert.match(html, /<h2>Test accuracy<\/h2>/);
+  assert.ok(!html.includes("(baseline)"));
+  assert.doesNotMatch(result.stdout, /raw pixels/);
+});
 
 Deno.test("the exported encoder loads with plain tf.loadLayersModel over http and gives the trained encoder's embeddings", async () => {
   const dir = await smokeRun("simclr");

@@ -38,7 +38,7 @@ export interface ReportInput {
    */
   results: Record<string, unknown>;
   /**
-   * Test embeddings for the 2-D map: `features` is `[N * dim]` row-major, `labels` `[N]` class
+   * Test (or validation) embeddings for the 2-D map: `features` is `[N * dim]` row-major, `labels` `[N]` class
    * indices into `classNames`.
    */
   embedding?: {
@@ -72,8 +72,9 @@ const CHART_HEIGHT = 220;
  * views are inline PNG data URLs, and a Content-Security-Policy forbids loading anything else.
  *
  * Sections, each left out when its data is absent: final test accuracy against the baselines
- * (percentages); curves of loss, learning rate, validation kNN accuracy and momentum (when
- * logged) against the step; a 2-D map of the test embeddings coloured by class (UMAP through
+ * (percentages; "validation" throughout when `results.evaluatedOn` is `"validation"`); curves
+ * of loss, learning rate, validation kNN accuracy and momentum (when logged) against the step;
+ * a 2-D map of the test embeddings coloured by class (UMAP through
  * umap-js seeded with our generator, or PCA; the same input and seed give the same page);
  * pairs of augmented views; the run's results and settings as tables. All text from the input
  * (names from the user's folders included) is escaped.
@@ -112,8 +113,13 @@ const CHART_HEIGHT = 220;
 export async function renderReport(input: ReportInput): Promise<string> {
   checkInput(input);
   const sections: string[] = [];
-  const accuracy = accuracyTable(input.results, input.settings);
-  if (accuracy) sections.push(section("Test accuracy", accuracy));
+  // A run evaluated on the validation slice (--evaluate-on validation) says so everywhere.
+  const validation = input.results.evaluatedOn === "validation";
+  const split = validation ? "validation slice" : "test split";
+  const accuracy = accuracyTable(input.results, input.settings, split);
+  if (accuracy) {
+    sections.push(section(validation ? "Validation accuracy" : "Test accuracy", accuracy));
+  }
   const charts = await curveCharts(input.metrics);
   if (charts) sections.push(section("Training curves", charts));
   if (input.embedding && input.embedding.labels.length > 0) {
@@ -121,8 +127,14 @@ export async function renderReport(input: ReportInput): Promise<string> {
       (Number.isSafeInteger(input.settings.seed) ? input.settings.seed as number : 1);
     sections.push(
       section(
-        "Test embeddings",
-        await mapFigure(input.embedding, input.map ?? "umap", seed, input.mapPoints ?? 2000),
+        validation ? "Validation embeddings" : "Test embeddings",
+        await mapFigure(
+          input.embedding,
+          input.map ?? "umap",
+          seed,
+          input.mapPoints ?? 2000,
+          validation ? "validation" : "test",
+        ),
       ),
     );
   }
@@ -299,6 +311,7 @@ function withoutAccuracies(results: Record<string, unknown>): Record<string, unk
 function accuracyTable(
   results: Record<string, unknown>,
   settings: Record<string, unknown>,
+  split: string,
 ): string | undefined {
   const rows: Array<{ name: string; values: Map<string, number> }> = [];
   const own = accuraciesOf(results);
@@ -335,7 +348,7 @@ function accuracyTable(
       }).join("")
     }</tr>`
   ).join("\n");
-  return `<table class="accuracy">\n<caption>accuracy on the test split</caption>\n${head}\n${body}\n</table>`;
+  return `<table class="accuracy">\n<caption>accuracy on the ${split}</caption>\n${head}\n${body}\n</table>`;
 }
 
 function percent(fraction: number): string {
@@ -465,6 +478,7 @@ async function mapFigure(
   method: MapMethod,
   seed: number,
   maxPoints: number,
+  split: string,
 ): Promise<string> {
   const { dim, classNames } = embedding;
   const total = embedding.labels.length;
@@ -489,7 +503,7 @@ async function mapFigure(
     width: 620,
     height: 520,
     background: "white",
-    title: map.method === "umap" ? "UMAP of the test embeddings" : "PCA of the test embeddings",
+    title: `${map.method === "umap" ? "UMAP" : "PCA"} of the ${split} embeddings`,
     data: { values },
     mark: { type: "circle", size: 14, opacity: 0.75, tooltip: false },
     encoding: {

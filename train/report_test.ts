@@ -108,6 +108,29 @@ Deno.test("renderReport() tables every accuracy of the results as a percentage b
   assert.ok(!html.includes("<th>knnAccuracy</th>"));
 });
 
+Deno.test("renderReport() names the validation slice where the run was evaluated on it, and needs no baseline", async () => {
+  const { features, labels } = clusters(20, 3, 3, 2);
+  const embedding = { features, labels, dim: 3, classNames: CLASS_NAMES };
+  const results = { knnAccuracy: 0.5, baselines: {}, stages: [{ name: "pretrain", steps: 3 }] };
+  const validation = await renderReport(input({
+    results: { ...results, evaluatedOn: "validation" },
+    embedding,
+    map: "pca",
+  }));
+  assert.match(validation, /<h2>Validation accuracy<\/h2>/);
+  assert.match(validation, /<caption>accuracy on the validation slice<\/caption>/);
+  assert.match(validation, /<h2>Validation embeddings<\/h2>/);
+  assert.ok(
+    svgs(validation).some((svg) => svgTexts(svg).includes("PCA of the validation embeddings")),
+  );
+  assert.ok(!/test split|Test accuracy|test embeddings/i.test(validation));
+  assert.ok(!validation.includes("(baseline)"));
+  const test = await renderReport(input({ results, embedding, map: "pca" }));
+  assert.match(test, /<h2>Test accuracy<\/h2>/);
+  assert.match(test, /<caption>accuracy on the test split<\/caption>/);
+  assert.ok(svgs(test).some((svg) => svgTexts(svg).includes("PCA of the test embeddings")));
+});
+
 Deno.test("renderReport() escapes the title, settings and class names", async () => {
   const html = await renderReport(input({
     title: `<script>alert("x")</script>`,

@@ -44,17 +44,22 @@ export async function checkNewRun(dir: string): Promise<void> {
 }
 
 /**
- * Checks that `dir` is a run folder that can be resumed and returns its settings (config.json).
+ * Checks that `dir` is a run folder and returns its config.json (settings and the rest).
  *
+ * @param dir The run folder.
+ * @param flag The flag that named it, for the messages (`--resume`, `--pretrained`).
  * @throws {SettingsError} When it is not a run folder.
  */
-export async function readRunConfig(dir: string): Promise<Record<string, unknown>> {
+export async function readRunConfig(
+  dir: string,
+  flag = "--resume",
+): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await Deno.readTextFile(join(dir, "config.json"));
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "no config.json there" : String(error);
-    throw new SettingsError(`--resume ${dir}: not a run folder (${why})`);
+    throw new SettingsError(`${flag} ${dir}: not a run folder (${why})`);
   }
   try {
     const config = JSON.parse(text);
@@ -63,7 +68,7 @@ export async function readRunConfig(dir: string): Promise<Record<string, unknown
     }
     return config;
   } catch (error) {
-    throw new SettingsError(`--resume ${dir}: config.json is damaged: ${String(error)}`);
+    throw new SettingsError(`${flag} ${dir}: config.json is damaged: ${String(error)}`);
   }
 }
 

@@ -46,6 +46,8 @@ export interface Settings {
   logEvery: number;
   checkpointEvery: number;
   checkpointMinutes: number;
+  baselines: string;
+  evaluateOn: "test" | "validation";
   labels: string | null;
   fromLayer: number | null;
   finetuneEpochs: number | null;
@@ -54,6 +56,7 @@ export interface Settings {
   distillEpochs: number | null;
   distillTemperature: number | null;
   distillAlpha: number | null;
+  pretrained: string | null;
   imageSize: number | null;
   channels: number | null;
   limitTrain: number | null;
@@ -88,7 +91,11 @@ export interface SettingSpec {
 }
 
 const ENCODER_PATTERN = /^(resnet18|resnet34|resnet50|convnet)(x(\d+(\.\d+)?))?$/;
-const LABELS_PATTERN = /^(\d+(\.\d+)?%|\d+)$/;
+const LABELS_PATTERN = /^(\d+(\.\d+)?%|\d+|all)$/;
+/** The baselines `--baselines` takes (besides `none`). */
+export const BASELINES = ["pixels", "random-encoder"] as const;
+/** A baseline evaluated beside the trained encoder. */
+export type Baseline = typeof BASELINES[number];
 const isSmoke = (s: Partial<Settings>) => s.smoke === true;
 const sized = (s: Partial<Settings>, normal: unknown, smoke: unknown) =>
   isSmoke(s) ? smoke : normal;
@@ -365,16 +372,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: "validation-size",
     kind: "integer",
     default: (s: Partial<Settings>) => sized(s, 1000, 40),
+    defaultText: "1000 (--smoke: 40)",
     min: 10,
     unit: "images",
     group: "evaluation",
-    help: "held-out, class-stratified slice of the training images for the periodic kNN",
+    help: "held-out, class-stratified slice of the training images for the periodic kNN " +
+      "(and the final evaluation with --evaluate-on validation)",
   },
   {
     key: "knnBank",
     flag: "knn-bank",
     kind: "integer",
     default: (s: Partial<Settings>) => sized(s, 2000, 80),
+    defaultText: "2000 (--smoke: 80)",
     min: 1,
     unit: "images",
     group: "evaluation",
@@ -385,6 +395,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: "knn-k",
     kind: "integer",
     default: (s: Partial<Settings>) => sized(s, 200, 10),
+    defaultText: "200 (--smoke: 10)",
     min: 1,
     group: "evaluation",
     help: "neighbours of the kNN classifier (InstDisc / SimCLR: 200)",
@@ -414,6 +425,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: "probe-epochs",
     kind: "integer",
     default: (s: Partial<Settings>) => sized(s, 30, 2),
+    defaultText: "30 (--smoke: 2)",
     min: 1,
     unit: "epochs",
     group: "evaluation",
@@ -434,6 +446,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: "checkpoint-every",
     kind: "integer",
     default: (s: Partial<Settings>) => sized(s, 100, 2),
+    defaultText: "100 (--smoke: 2)",
     min: 1,
     unit: "steps",
     group: "evaluation",
@@ -449,15 +462,55 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: "evaluation",
     help: "also checkpoint when this long has passed since the last checkpoint",
   },
-  // --- SimCLRv2
+  {
+    key: "baselines",
+    flag: "baselines",
+    kind: "string",
+    default: "pixels",
+    unit: "list",
+    group: "evaluation",
+    help: "baselines evaluated like the trained encoder (kNN + linear probe), a comma list: " +
+      "pixels (the raw pixels), random-encoder (this run's encoder as initialised, before any " +
+      "step), or none",
+  },
+  {
+    key: "evaluateOn",
+    flag: "evaluate-on",
+    kind: "string",
+    default: "test",
+    choices: ["test", "validation"],
+    group: "evaluation",
+    help: "split the final evaluation scores: the test split, or the validation slice with " +
+      "every classifier fitted on the training images without it (to choose settings " +
+      "without touching the test split)",
+  },
+  // --- labels
   {
     key: "labels",
     flag: "labels",
     kind: "string",
-    default: "10%",
+    default: (s: Partial<Settings>) =>
+      s.method === "simclrv2" ? "10%" : s.method === "supervised" ? "all" : null,
+    defaultText: "10% (simclrv2); all (supervised)",
+    methods: ["simclrv2", "supervised"],
+    group: "labels",
+    help: "labelled training images: 1% | 10% | N | all, a class-stratified subset drawn " +
+      "with the seed (the same images for both methods); simclrv2 fine-tunes on it, " +
+      "supervised trains on it (--epochs then counts passes over it)",
+  },
+  // --- SimCLRv2
+  {
+    key: "pretrained",
+    flag: "pretrained",
+    kind: "string",
+    default: null,
+    defaultText: "none (pretrain in this run)",
+    unit: "run folder",
     methods: ["simclrv2"],
     group: "simclrv2",
-    help: "labelled images for fine-tuning: 1% | 10% | N (class-stratified)",
+    help: "a finished simclrv2 run folder whose pretrained encoder and head this run " +
+      "fine-tunes and distils instead of pretraining (its encoder, head, data and seed " +
+      "settings must equal this run's; --epochs and --minutes do not apply)",
   },
   {
     key: "fromLayer",
@@ -699,7 +752,18 @@ export function resolveSettings(
   if (given.epochs !== undefined && given.minutes !== undefined) {
     throw new SettingsError("--epochs and --minutes are alternatives: give one of them");
   }
-  if (s.minutes === null && s.epochs === null) s.epochs = 1; // --smoke without either
+  if (s.pretrained !== null) {
+    const length = given.epochs !== undefined ? "epochs" : "minutes";
+    if (given[length] !== undefined) {
+      throw new SettingsError(
+        `--${length} sizes the pretraining, which --pretrained takes from ${s.pretrained}: ` +
+          `remove --${length}`,
+      );
+    }
+    // No pretraining step runs here: the lengths that size it would only mislead config.json.
+    s.minutes = null;
+    s.epochs = null;
+  } else if (s.minutes === null && s.epochs === null) s.epochs = 1; // --smoke without either
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.name!)) {
     throw new SettingsError(
       `--name must be letters, digits, '.', '_' or '-' (a folder name), got '${s.name}'`,
@@ -724,7 +788,13 @@ function checkValue(spec: SettingSpec, value: unknown, where: string): unknown {
       if (spec.key === "labels") {
         if (!LABELS_PATTERN.test(value)) throw bad();
         const n = parseFloat(value);
-        if (!(n > 0) || (value.endsWith("%") && n > 100)) throw bad();
+        if (value !== "all" && (!(n > 0) || (value.endsWith("%") && n > 100))) throw bad();
+      }
+      if (spec.key === "baselines") {
+        const list = value.split(",");
+        const known = (b: string) => b === "none" || (BASELINES as readonly string[]).includes(b);
+        if (!list.every(known) || new Set(list).size !== list.length) throw bad();
+        if (list.includes("none") && list.length > 1) throw bad();
       }
       return value;
     }
@@ -751,7 +821,12 @@ function describeAllowed(spec: SettingSpec): string {
   if (spec.key === "encoder" || spec.key === "student") {
     return "resnet18 | resnet34 | resnet50 | convnet, optionally followed by x<width>, e.g. resnet18x0.25";
   }
-  if (spec.key === "labels") return "a percentage in (0, 100] such as 1% or 10%, or a count N > 0";
+  if (spec.key === "labels") {
+    return "a percentage in (0, 100] such as 1% or 10%, a count N > 0, or all";
+  }
+  if (spec.key === "baselines") {
+    return `a comma list of ${BASELINES.join(", ")} (each at most once), or none alone`;
+  }
   const what = spec.kind === "integer" ? "an integer" : spec.kind === "number" ? "a number" : "";
   if (spec.kind === "boolean") return "a boolean";
   if (spec.kind === "string") return "a non-empty string";
@@ -796,6 +871,11 @@ export function resolveForImages(settings: Settings, height: number, width: numb
       ? null
       : settings.colorStrength ?? (small ? 0.5 : 1),
   };
+}
+
+/** The baselines of `--baselines`, in the order given (`none`: an empty list). */
+export function baselineList(settings: Pick<Settings, "baselines">): Baseline[] {
+  return settings.baselines === "none" ? [] : settings.baselines.split(",") as Baseline[];
 }
 
 /** Parses an encoder spec (`resnet18x0.25`) into its family and width multiplier. */

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { helpText, parseSettings, resolveForImages, SETTINGS, SettingsError } from "./settings.ts";
+import {
+  baselineList,
+  BASELINES,
+  helpText,
+  parseSettings,
+  resolveForImages,
+  SETTINGS,
+  SettingsError,
+} from "./settings.ts";
 
 const noFile = () => {
   throw new Error("no file");
@@ -18,6 +26,32 @@ Deno.test("--help lists every setting with its default", () => {
   for (const spec of SETTINGS) assert.match(text, new RegExp(`  --${spec.flag}( <|\\n)`));
   assert.equal(text.split("; default ").length - 1, SETTINGS.length);
   assert.deepEqual(parseSettings(["--help"], noFile), { kind: "help" });
+});
+
+Deno.test("--help says every default: none is blank, and the sized ones give both sizes", () => {
+  const defaults = helpText().split("\n").filter((l) => l.includes("; default "))
+    .map((l) => l.slice(l.lastIndexOf("; default ") + "; default ".length));
+  assert.equal(defaults.length, SETTINGS.length);
+  for (const d of defaults) assert.match(d, /^\S/);
+  const text = helpText();
+  for (
+    const [flag, normal, smoke] of [
+      ["validation-size", 1000, 40],
+      ["knn-bank", 2000, 80],
+      ["knn-k", 200, 10],
+      ["probe-epochs", 30, 2],
+      ["checkpoint-every", 100, 2],
+    ] as const
+  ) {
+    assert.match(
+      text,
+      new RegExp(`--${flag} <[^>]+>\n .*; default ${normal} \\(--smoke: ${smoke}\\)`),
+    );
+    // The text says what the rule gives.
+    const key = SETTINGS.find((s) => s.flag === flag)!.key;
+    assert.equal(run([])[key], normal);
+    assert.equal(run(["--smoke"])[key], smoke);
+  }
 });
 
 Deno.test("defaults follow the papers, scaled to the run", () => {
@@ -65,6 +99,70 @@ Deno.test("--config sets settings by flag or camelCase name, and flags win", () 
   assert.equal(s.learningRate, 0.5);
 });
 
+Deno.test("--labels: 10% for simclrv2 and all for supervised by default; all is allowed for both", () => {
+  assert.equal(run(["--method", "simclrv2"]).labels, "10%");
+  assert.equal(run(["--method", "supervised"]).labels, "all");
+  assert.equal(run(["--method", "simclr"]).labels, null);
+  assert.equal(run(["--method", "supervised", "--labels", "1%"]).labels, "1%");
+  assert.equal(run(["--method", "supervised", "--labels", "600"]).labels, "600");
+  assert.equal(run(["--method", "simclrv2", "--labels", "all"]).labels, "all");
+});
+
+Deno.test("--baselines takes any order of pixels and random-encoder, each once, or none", () => {
+  assert.deepEqual(baselineList(run([])), ["pixels"]);
+  assert.deepEqual(baselineList(run(["--baselines", "none"])), []);
+  fc.assert(
+    fc.property(fc.subarray([...BASELINES], { minLength: 1 }), fc.boolean(), (list, flip) => {
+      const order = flip ? [...list].reverse() : list;
+      const s = run(["--baselines", order.join(",")]);
+      assert.equal(s.baselines, order.join(","));
+      assert.deepEqual(baselineList(s), order);
+    }),
+  );
+});
+
+Deno.test("--baselines refuses anything else with the one message", () => {
+  const words = fc.constantFrom("pixels", "random-encoder", "none", "raw", "", "Pixels");
+  let refused = 0;
+  fc.assert(
+    fc.property(fc.array(words, { minLength: 1, maxLength: 4 }), (list) => {
+      const value = list.join(",");
+      const ok = value === "none" ||
+        (list.every((w) => (BASELINES as readonly string[]).includes(w)) &&
+          new Set(list).size === list.length);
+      if (ok) return;
+      assert.throws(
+        () => parseSettings(["--baselines", value], noFile),
+        (e: unknown) => {
+          assert.ok(e instanceof SettingsError);
+          assert.equal(
+            e.message,
+            "--baselines must be a comma list of pixels, random-encoder (each at most once), " +
+              `or none alone, got ${JSON.stringify(value)}`,
+          );
+          return true;
+        },
+      );
+      refused += 1;
+    }),
+  );
+  assert.ok(refused > 0, "some lists were bad");
+});
+
+Deno.test("--evaluate-on is test by default, or validation", () => {
+  assert.equal(run([]).evaluateOn, "test");
+  assert.equal(run(["--evaluate-on", "validation"]).evaluateOn, "validation");
+});
+
+Deno.test("--pretrained leaves the pretraining's length unset: no --epochs or --minutes", () => {
+  const s = run(["--method", "simclrv2", "--pretrained", "runs/a"]);
+  assert.equal(s.pretrained, "runs/a");
+  assert.equal(s.minutes, null);
+  assert.equal(s.epochs, null);
+  assert.equal(run(["--method", "simclrv2"]).pretrained, null);
+  assert.equal(run(["--method", "simclrv2", "--smoke", "--pretrained", "x"]).epochs, null);
+});
+
 Deno.test("bad values are SettingsErrors naming the flag and what it allows", () => {
   const cases: Array<[string[], RegExp]> = [
     [["--seed", "1.5"], /^--seed must be an integer >= 0, got "1.5"$/],
@@ -72,7 +170,24 @@ Deno.test("bad values are SettingsErrors naming the flag and what it allows", ()
     [["--minutes", "0"], /^--minutes must be a number > 0, got "0"$/],
     [["--momentum", "2"], /^--momentum must be a number >= 0 and <= 1, got "2"$/],
     [["--labels", "0%"], /^--labels must be a percentage/],
-    [["--labels", "5%"], /applies only to --method simclrv2/],
+    [
+      ["--labels", "5%"],
+      /^--labels applies only to --method simclrv2 \| supervised, got --method simclr$/,
+    ],
+    [["--labels", "some"], /^--labels must be a percentage in \(0, 100\] .*, or all, got "some"$/],
+    [["--evaluate-on", "train"], /^--evaluate-on must be one of test, validation, got "train"$/],
+    [
+      ["--pretrained", "runs/a"],
+      /^--pretrained applies only to --method simclrv2, got --method simclr$/,
+    ],
+    [
+      ["--method", "simclrv2", "--pretrained", "runs/a", "--epochs", "2"],
+      /^--epochs sizes the pretraining, which --pretrained takes from runs\/a: remove --epochs$/,
+    ],
+    [
+      ["--method", "simclrv2", "--pretrained", "runs/a", "--minutes", "2"],
+      /^--minutes sizes the pretraining, which --pretrained takes from runs\/a: remove --minutes$/,
+    ],
     [["--name", "../x"], /^--name must be letters/],
     [["--batch-size"], /^--batch-size needs a value$/],
     [["extra"], /^unexpected argument 'extra'/],

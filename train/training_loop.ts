@@ -20,6 +20,11 @@ export interface RunPosition {
   totalSteps: number[];
   /** Training seconds so far (all stages). */
   trainSeconds: number;
+  /**
+   * Training seconds of each stage so far (checkpoint writes excluded, as from
+   * `trainSeconds`). Absent in checkpoints written before it was added.
+   */
+  stageSeconds?: number[];
   /** metrics.jsonl's length at this point. */
   metricsBytes: number;
 }
@@ -80,6 +85,7 @@ export async function runStages(
     ...position,
     finished: [...position.finished],
     totalSteps: [...position.totalSteps],
+    stageSeconds: [...(position.stageSeconds ?? [])],
   };
   let globalOffset = 0;
   for (let s = 0; s < pos.stage; s++) globalOffset += pos.totalSteps[s];
@@ -96,8 +102,9 @@ export async function runStages(
     try {
       if (s === position.stage && currentState !== null) await learner.setState(currentState);
       // A fresh run checkpoints before its first step, so that from the moment its folder
-      // exists it can be resumed (a new run of the same name is refused).
-      if (s === 0 && pos.step === 0 && currentState === null) {
+      // exists it can be resumed (a new run of the same name is refused). A run that takes
+      // its pretraining from another run (--pretrained) starts at stage 1.
+      if (s === position.stage && pos.step === 0 && currentState === null) {
         await checkpoint(ctx, pos, await learner.getState());
       }
       await runStage(s, plan, learner, pos, total, perEpoch, globalOffset, ctx);
@@ -116,7 +123,7 @@ async function runStage(
   stageIndex: number,
   plan: StagePlan,
   learner: StageLearner,
-  pos: RunPosition,
+  pos: RunPosition & { stageSeconds: number[] },
   total: number,
   perEpoch: number,
   globalOffset: number,
@@ -130,6 +137,8 @@ async function runStage(
   let started = performance.now();
   let lastCheckpoint = performance.now();
   const secondsBefore = pos.trainSeconds;
+  const stageBefore = pos.stageSeconds[stageIndex] ?? 0;
+  pos.stageSeconds[stageIndex] = stageBefore;
   ctx.progress.startStage(plan.name, stageIndex, total, pos.step);
   for (let step = pos.step; step < total; step++) {
     const epoch = Math.floor(step / perEpoch);
@@ -158,7 +167,9 @@ async function runStage(
       );
     }
     pos.step = step + 1;
-    pos.trainSeconds = secondsBefore + (performance.now() - started) / 1000;
+    const elapsed = (performance.now() - started) / 1000;
+    pos.trainSeconds = secondsBefore + elapsed;
+    pos.stageSeconds[stageIndex] = stageBefore + elapsed;
     const imagesPerSecond = plan.batchSize / seconds;
     const last = step + 1 === total;
     if (step % ctx.logEvery === 0 || last) {

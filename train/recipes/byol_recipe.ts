@@ -97,6 +97,8 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
   };
   return {
     stages: [stage],
+    labelledImages: 0,
+    initialEncoder: encoderFor,
     finalEncoder(states) {
       const encoder = encoderFor();
       writeModelWeights(

@@ -3,7 +3,6 @@ import type { Batch, Dataset } from "@selfsup/data";
 import { resNet18, resNet34, resNet50, smallConvNet } from "@selfsup/encoders";
 import { lars, warmupCosine } from "@selfsup/optim";
 import { parseEncoderSpec, type Settings } from "../settings.ts";
-import type { TrainData } from "../data_source.ts";
 
 /** What one training step reports to the loop: plain numbers. */
 export interface StepMetrics {
@@ -45,13 +44,23 @@ export interface StagePlan {
 /** A recipe: its stages and what it adds to results.json. */
 export interface Recipe {
   stages: StagePlan[];
+  /** Labelled training images the recipe trains with (0 for SimCLR and BYOL). */
+  labelledImages: number;
+  /**
+   * The representation encoder as the recipe builds it before its first step (same
+   * architecture, seed and stream): the `random-encoder` baseline. The caller disposes it.
+   */
+  initialEncoder(): tf.LayersModel;
   /**
    * The representation encoder to evaluate and export, rebuilt from the stages' final states.
    * The caller disposes it.
    */
   finalEncoder(states: unknown[]): Promise<tf.LayersModel>;
-  /** Extra results (SimCLRv2: fine-tuned and distilled accuracy; supervised: its accuracy). */
-  extraResults(states: unknown[], data: TrainData): Promise<Record<string, unknown>>;
+  /**
+   * Extra results scored on `scored` (the test split or the validation slice): SimCLRv2's
+   * fine-tuned and distilled accuracy, the supervised classifier's accuracy.
+   */
+  extraResults(states: unknown[], scored: Dataset): Promise<Record<string, unknown>>;
   /** The views preset, for the report's grid of augmented views. */
   views(images: tf.Tensor4D, seed: number): [tf.Tensor4D, tf.Tensor4D];
 }

@@ -112,6 +112,12 @@ export function simclrModelsFromState(settings: Settings, data: Dataset, state: 
 export function simclrRecipe(settings: Settings, train: Dataset): Recipe {
   return {
     stages: [simclrStage(settings, train)],
+    labelledImages: 0,
+    initialEncoder() {
+      const { encoder, head } = simclrModels(settings, train);
+      head.dispose();
+      return encoder;
+    },
     finalEncoder(states) {
       const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
       head.dispose();

@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
-import { type Batch, type Dataset, labelledSubset, selectImages } from "@selfsup/data";
+import { type Batch, type Dataset, selectImages } from "@selfsup/data";
 import {
   classifierModel,
   distillLearner,
@@ -18,18 +18,11 @@ import {
   type StageLearner,
   type StagePlan,
 } from "./recipe.ts";
+import { labelledImages } from "./labelled_images.ts";
 import { simclrModels, simclrModelsFromState, simclrStage, simclrViews } from "./simclr_recipe.ts";
 
 const STUDENT_STREAM = 6;
 const LINEAR_STREAM = 7;
-
-/** The labelled share of `--labels`: "1%", "10%" or a count N of images. */
-export function labelFraction(labels: string, trainSize: number): number {
-  const fraction = labels.endsWith("%")
-    ? parseFloat(labels) / 100
-    : parseInt(labels, 10) / trainSize;
-  return Math.min(1, fraction);
-}
 
 /**
  * SimCLRv2 (Chen et al. 2020, arXiv:2006.10029), three stages: SimCLR pretraining with a
@@ -39,10 +32,7 @@ export function labelFraction(labels: string, trainSize: number): number {
  */
 export function simclrv2Recipe(settings: Settings, data: TrainData): Recipe {
   const { train, numClasses } = data;
-  const labelled = labelledSubset(train, {
-    fraction: labelFraction(settings.labels!, train.shape[0]),
-    seed: deriveSeed(settings.seed, 8),
-  });
+  const labelled = labelledImages(settings, train);
   const k = settings.fromLayer!;
   const teacherFrom = (state: unknown) => {
     const { encoder, head } = simclrModels(settings, train);
@@ -172,12 +162,18 @@ export function simclrv2Recipe(settings: Settings, data: TrainData): Recipe {
 
   return {
     stages: [simclrStage(settings, train), finetune, distill],
+    labelledImages: labelled.shape[0],
+    initialEncoder() {
+      const { encoder, head } = simclrModels(settings, train);
+      head.dispose();
+      return encoder;
+    },
     finalEncoder(states) {
       const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
       head.dispose();
       return Promise.resolve(encoder);
     },
-    extraResults(states, d) {
+    extraResults(states, scored) {
       const teacher = teacherFrom(states[1]);
       const student = studentFor();
       try {
@@ -189,11 +185,11 @@ export function simclrv2Recipe(settings: Settings, data: TrainData): Recipe {
         );
         return Promise.resolve({
           fineTuned: {
-            accuracy: classifierAccuracy(teacher.model, d.test),
+            accuracy: classifierAccuracy(teacher.model, scored),
             labelledImages: labelled.shape[0],
           },
           distilled: {
-            accuracy: classifierAccuracy(student.model, d.test),
+            accuracy: classifierAccuracy(student.model, scored),
             student: settings.student,
           },
         });

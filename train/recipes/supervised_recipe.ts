@@ -23,6 +23,7 @@ import {
   type StageLearner,
   type StagePlan,
 } from "./recipe.ts";
+import { labelledImages } from "./labelled_images.ts";
 import { simclrViews } from "./simclr_recipe.ts";
 
 const ENCODER_STREAM = 1;
@@ -39,16 +40,16 @@ interface SupervisedState {
  * The supervised baseline: the same encoder, the same two SimCLR views of every image, the
  * same LARS and warmup + cosine schedule, but a linear layer on the representation trained
  * with cross-entropy on the labels (both views are labelled examples, so a step sees as many
- * images as a SimCLR step).
+ * images as a SimCLR step). It trains on the `--labels` subset (default all), the images
+ * SimCLRv2 fine-tunes on for the same seed and `--labels`; `--epochs` counts passes over it.
  */
 export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
   const { train, numClasses } = data;
+  const labelled = labelledImages(settings, train);
+  const encoderFor = () =>
+    buildEncoder(settings.encoder, imageShape(train), deriveSeed(settings.seed, ENCODER_STREAM));
   const build = () => {
-    const encoder = buildEncoder(
-      settings.encoder,
-      imageShape(train),
-      deriveSeed(settings.seed, ENCODER_STREAM),
-    );
+    const encoder = encoderFor();
     const classifier = classifierModel({
       encoder,
       numClasses,
@@ -69,7 +70,7 @@ export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
   const views = simclrViews(settings);
   const stage: StagePlan = {
     name: "supervised",
-    data: train,
+    data: labelled,
     batchSize: settings.batchSize,
     epochs: settings.epochs ?? 1,
     budgeted: true,
@@ -78,7 +79,7 @@ export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
       const optimizer = pretrainOptimizer(settings);
       const schedule = pretrainSchedule(settings, totalSteps);
       const variables = classifier.trainableWeights.map((w) => w.read() as tf.Variable);
-      const [, h, w] = train.shape;
+      const [, h, w] = labelled.shape;
       const seed = deriveSeed(settings.seed, 3);
       let steps = 0;
       return Promise.resolve({
@@ -137,16 +138,21 @@ export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
   };
   return {
     stages: [stage],
+    labelledImages: labelled.shape[0],
+    initialEncoder: encoderFor,
     finalEncoder(states) {
       const { encoder, classifier } = fromState(states[0]);
       classifier.dispose();
       return Promise.resolve(encoder);
     },
-    extraResults(states, d) {
+    extraResults(states, scored) {
       const { encoder, classifier } = fromState(states[0]);
       try {
         return Promise.resolve({
-          supervised: { accuracy: classifierAccuracy(classifier, d.test) },
+          supervised: {
+            accuracy: classifierAccuracy(classifier, scored),
+            labelledImages: labelled.shape[0],
+          },
         });
       } finally {
         classifier.dispose();
