@@ -62,6 +62,7 @@ const ROWS: readonly Row[] = ["cpu-stock", ...AUTO_ORDER];
 const ENCODERS: Record<ReferenceEncoder, { batch: number; label: string }> = {
   "reference": { batch: 128, label: "reference (28x28x1, 2 x 128)" },
   "resnet18-small": { batch: 64, label: "ResNet-18 small stem (32x32x3, 2 x 64)" },
+  "train-default": { batch: 256, label: "deno task train's ResNet-18 x0.25 (28x28x1, 2 x 256)" },
 };
 // The cpu backend runs one 2 x 2 step: about 1000 s per 2 x 128 step otherwise (issue 3).
 const STOCK_CPU_BATCH = 2;
@@ -108,7 +109,9 @@ const encoders: ReferenceEncoder[] = args.encoder === "both"
   : [args.encoder as ReferenceEncoder];
 for (const e of encoders) {
   if (!(e in ENCODERS)) {
-    throw new RangeError(`--encoder must be reference, resnet18-small or both, got "${e}"`);
+    throw new RangeError(
+      `--encoder must be reference, resnet18-small, train-default or both, got "${e}"`,
+    );
   }
 }
 const askedRows = args.backends?.split(",").map((s) => s.trim()) as Row[] | undefined;
@@ -277,17 +280,21 @@ async function timeSteps(step: ReferenceStep): Promise<number> {
 /** The learner's step against the bare reference step, alternating, on one backend. */
 async function learnerRun(row: Row, which: LearnerName): Promise<void> {
   console.log(`${row}: ${await activate(row)}`);
-  const batch = batchOverride ?? ENCODERS.reference.batch;
-  const bare = buildReferenceStep({ batch, seed, encoder: "reference", batchNorm });
+  // One encoder: the one named, or the reference for "both" (the default).
+  const encoder = encoders.length === 1 ? encoders[0] : "reference";
+  const batch = batchOverride ?? ENCODERS[encoder].batch;
+  const bare = buildReferenceStep({ batch, seed, encoder, batchNorm });
   const whole = buildLearnerStep({
     batch,
     seed,
+    encoder,
     batchNorm,
     learner: which,
     optimizer: learnerOptimizer,
   });
   console.log(
-    `reference encoder, 2 x ${batch} images per step, ${steps} timed steps per round, ` +
+    `${ENCODERS[encoder].label.replace(/\(.*\)/, "").trim()} encoder, 2 x ${batch} images ` +
+      `per step, ${steps} timed steps per round, ` +
       `learner optimizer ${
         learnerOptimizer === "adam" ? "Adam 1e-3 (as the bare step)" : "its default"
       }`,

@@ -7,6 +7,9 @@
  *   block each (widths 32, 64, 128; stride 2 with a 1x1 projection shortcut at stages 2 and 3),
  *   global average pool, head 128-128-64. About 57 GFLOP per step at batch 128.
  * - `"resnet18-small"`: ResNet-18 with the small-image stem on 32x32x3 input, head 512-512-128.
+ * - `"train-default"`: the model of `deno task train`'s default run, ResNet-18 x0.25 (small
+ *   stem) on 28x28x1 input, head 128-128-128, so a real run's images/s can be held against
+ *   `deno task bench --learner simclr --encoder train-default --batch 256`.
  *
  * @module
  */
@@ -15,7 +18,7 @@ import { ntXent } from "../losses/mod.ts";
 import { batchNormalization, resNet18 } from "../encoders/mod.ts";
 
 /** Which encoder the reference step trains. */
-export type ReferenceEncoder = "reference" | "resnet18-small";
+export type ReferenceEncoder = "reference" | "resnet18-small" | "train-default";
 
 /** Options of {@linkcode buildReferenceStep}. */
 export interface ReferenceStepOptions {
@@ -176,10 +179,14 @@ export function buildReferenceModels(options: ReferenceStepOptions = {}): Refere
   }
   const encoder = which === "reference"
     ? referenceEncoder(seed, bn)
+    : which === "train-default"
+    ? resNet18({ inputShape: [28, 28, 1], stem: "small", widthMultiplier: 0.25, seed })
     : resNet18({ inputShape: [32, 32, 3], stem: "small", seed });
   const representationDim = encoder.outputs[0]!.shape[1] as number;
   const head = which === "reference"
     ? mlpHead(representationDim, 128, 64, seed + 100, bn)
+    : which === "train-default"
+    ? mlpHead(representationDim, 128, 128, seed + 100, bn)
     : mlpHead(representationDim, 512, 128, seed + 100, bn);
   return { encoder, head };
 }
