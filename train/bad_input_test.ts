@@ -41,6 +41,18 @@ Deno.test("a bad value exits 2 naming the flag and what it allows", async () => 
     /^error: --baselines must be a comma list of pixels, random-encoder \(each at most once\), or none alone, got "pixels,raw"$/,
   );
   await refused(
+    ["--augment", "crop,zoom"],
+    /^error: --augment must be a comma list of crop, flip, .*, noise \(each at most once\), or default alone, got "crop,zoom"$/,
+  );
+  await refused(
+    ["--method", "byol", "--head-layers", "0"],
+    /^error: --head-layers 0 \(no head\) applies only to --method simclr, got --method byol$/,
+  );
+  await refused(
+    ["--method", "supervised", "--evaluate-projection"],
+    /^error: --evaluate-projection applies only to --method simclr \| simclrv2 \| byol/,
+  );
+  await refused(
     ["--evaluate-on", "train"],
     /^error: --evaluate-on must be one of test, validation, got "train"$/,
   );

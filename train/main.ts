@@ -39,6 +39,7 @@ import {
   writeJson,
 } from "./run_folder.ts";
 import {
+  augmentList,
   baselineList,
   helpText,
   parseSettings,
@@ -142,6 +143,17 @@ export async function main(args: string[]): Promise<number> {
   }
   console.log(`data: ${data.description}`);
   settings = resolveForImages(settings, data.train.shape[1], data.train.shape[2]);
+  if (
+    augmentList(settings)?.includes("rotation") && data.train.shape[1] !== data.train.shape[2]
+  ) {
+    // 90 and 270 degrees would swap a view's height and width.
+    return refuse(
+      new SettingsError(
+        `--augment rotation needs square images, got ${data.train.shape[1]} x ` +
+          `${data.train.shape[2]} (--image-size makes them square)`,
+      ),
+    );
+  }
 
   let backend: StartedBackend;
   try {
@@ -365,6 +377,23 @@ export async function main(args: string[]): Promise<number> {
         }
       }
     }
+    const { saved: headSaved, value: projection } = await exportHead(
+      recipe,
+      states,
+      folder.head,
+      async (head) => {
+        if (settings.evaluateProjection !== true) return null;
+        // --head-layers 0: z is h, whose numbers are the encoder's.
+        const z = head === null
+          ? evaluation
+          : await evaluateEncoder(projectionModel(encoder, head), data.train, scored, options);
+        return {
+          knnAccuracy: z.knnAccuracy,
+          linearProbeAccuracy: z.linearProbeAccuracy,
+          featureDim: z.featureDim,
+        };
+      },
+    );
     const extra = await recipe.extraResults(states, scored);
     const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
     const lines = await readMetrics(folder.metrics);
@@ -383,6 +412,7 @@ export async function main(args: string[]): Promise<number> {
       imagesPerSecond: median(steps.map((l) => l.imagesPerSecond).filter(Number.isFinite)),
       backend: backend.name,
       featureDim: evaluation.featureDim,
+      ...(projection !== null ? { projection } : {}),
       evaluatedOn: settings.evaluateOn,
       evaluationSeconds,
       labelledImages: recipe.labelledImages,
@@ -404,6 +434,10 @@ export async function main(args: string[]): Promise<number> {
     console.log(
       [
         `kNN ${pct(results.knnAccuracy)} | linear probe ${pct(results.linearProbeAccuracy)}`,
+        ...(projection === null ? [] : [
+          `projection z: kNN ${pct(projection.knnAccuracy)}, linear ` +
+          pct(projection.linearProbeAccuracy),
+        ]),
         ...Object.entries({ rawPixels: "raw pixels", randomEncoder: "random encoder" })
           .filter(([key]) => baselines[key] !== undefined)
           .map(([key, name]) =>
@@ -433,11 +467,42 @@ export async function main(args: string[]): Promise<number> {
     });
     await Deno.writeTextFile(`${folder.report}.tmp-${Deno.pid}`, html);
     await Deno.rename(`${folder.report}.tmp-${Deno.pid}`, folder.report);
-    console.log(`done: ${runDir} (report.html, results.json, encoder/)`);
+    console.log(
+      `done: ${runDir} (report.html, results.json, encoder/${headSaved ? ", head/" : ""})`,
+    );
   } finally {
     encoder.dispose();
   }
   return 0;
+}
+
+/**
+ * Saves the recipe's projection head (if any) to `dir`, runs `use` on it (null: no head, z =
+ * h) and disposes it.
+ */
+async function exportHead<T>(
+  recipe: Recipe,
+  states: unknown[],
+  dir: string,
+  use: (head: tf.LayersModel | null) => Promise<T>,
+): Promise<{ saved: boolean; value: T }> {
+  const head = await recipe.finalHead(states);
+  try {
+    if (head !== null) await saveModel(head, dir, { overwrite: true });
+    return { saved: head !== null, value: await use(head) };
+  } finally {
+    head?.dispose();
+  }
+}
+
+/**
+ * z = head(encoder(x)) as one model sharing their layers. It owns no weights of its own: the
+ * caller disposes the encoder and the head, never this model (that would free theirs).
+ */
+function projectionModel(encoder: tf.LayersModel, head: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: encoder.inputs[0].shape.slice(1) as number[] });
+  const h = encoder.apply(input) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: head.apply(h) as tf.SymbolicTensor });
 }
 
 // Two views of the first scored images, as uint8 pairs for the report's grid.

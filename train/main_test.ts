@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { selectImages, toImageTensor } from "@selfsup/data";
+import { type Dataset, selectImages, toImageTensor } from "@selfsup/data";
+import { accuracy, extractFeatures, knnClassifier, linearProbe } from "@selfsup/eval";
 import { readCheckpoint } from "./checkpoint.ts";
 import { loadModel } from "@selfsup/encoders/model_files";
 import { loadTrainData } from "./data_source.ts";
@@ -282,6 +283,7 @@ Deno.test("a run killed with SIGKILL while writing a checkpoint resumes to the u
     "checkpoint",
     "config.json",
     "encoder",
+    "head",
     "metrics.jsonl",
     "report.html",
     "results.json",
@@ -409,6 +411,109 @@ Deno.test("--minutes fits the schedule's steps from a speed probe and the cosine
     ? peak * (last + 1) / warmup
     : peak * (1 + Math.cos(Math.PI * (last - warmup) / (steps - warmup))) / 2;
   assert.ok(Math.abs(lines.at(-1).learningRate - expected) <= 1e-9 * peak);
+});
+
+/** A model folder loaded from memory with plain tfjs, as a user without our packages would. */
+async function loadFromMemory(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  const weights = await Deno.readFile(join(dir, "weights.bin"));
+  return await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+    }),
+  );
+}
+
+Deno.test("--augment with exactly the preset's transforms trains as the default views, step for step", async () => {
+  const base = await smokeRun("simclr");
+  const name = "augment-preset";
+  const args = [...SMOKE, "--name", name, "--augment", "flip,crop,grayscale,color"];
+  const result = await runTrain(RUNS, args);
+  assert.equal(result.code, 0, result.stderr);
+  const curve = await lossCurve(join(RUNS, name));
+  assert.equal(curve.length, 10);
+  assert.deepEqual(curve, await lossCurve(base));
+  const config = JSON.parse(await Deno.readTextFile(join(RUNS, name, "config.json")));
+  assert.equal(config.settings.augment, "flip,crop,grayscale,color");
+});
+
+Deno.test("--evaluate-projection scores z = head(encoder(x)) of the exported encoder/ and head/", async () => {
+  const base = await smokeRun("simclr");
+  const name = "projection";
+  const result = await runTrain(RUNS, [
+    ...SMOKE,
+    "--name",
+    name,
+    "--head-layers",
+    "1",
+    "--evaluate-projection",
+    "--augment",
+    "crop,rotation",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const dir = join(RUNS, name);
+  // Other views, other training.
+  assert.notDeepEqual(await lossCurve(dir), await lossCurve(base));
+  const results = JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  const s = config.settings;
+  assert.equal(results.projection.featureDim, s.projectionDim);
+
+  // The same numbers from the two exported models, features taken here.
+  const encoder = await loadFromMemory(join(dir, "encoder"));
+  const head = await loadFromMemory(join(dir, "head"));
+  assert.deepEqual(head.layers.map((l) => l.name), ["input", "layer1_dense", "layer1_bn"]);
+  const data = await loadTrainData("fashion-mnist", {
+    seed: s.seed,
+    validationSize: s.validationSize,
+    limit: { train: s.limitTrain, test: s.limitTest },
+  });
+  const z = async (images: Dataset) => {
+    const h = await extractFeatures(encoder, images);
+    const out = head.predict(h) as tf.Tensor2D;
+    h.dispose();
+    return out;
+  };
+  const [zTrain, zTest] = [await z(data.train), await z(data.test)];
+  const bank = { features: zTrain, labels: data.train.labels! };
+  const options = { k: s.knnK, temperature: s.knnTemperature, checkValues: false };
+  const knn = accuracy(await knnClassifier(bank, zTest, options), data.test.labels!);
+  const probe = await linearProbe(bank, { features: zTest, labels: data.test.labels! }, {
+    epochs: s.probeEpochs,
+    seed: s.seed,
+    checkValues: false,
+  });
+  assert.equal(results.projection.knnAccuracy, knn);
+  assert.equal(results.projection.linearProbeAccuracy, probe.accuracy);
+  tf.dispose([zTrain, zTest]);
+  encoder.dispose();
+  head.dispose();
+});
+
+Deno.test("--head-layers 0 trains on h itself: no head/ exported, the projection's numbers are h's", async () => {
+  const name = "no-head";
+  const result = await runTrain(RUNS, [
+    ...SMOKE,
+    "--name",
+    name,
+    "--head-layers",
+    "0",
+    "--evaluate-projection",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const dir = join(RUNS, name);
+  const results = JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+  assert.deepEqual(results.projection, {
+    knnAccuracy: results.knnAccuracy,
+    linearProbeAccuracy: results.linearProbeAccuracy,
+    featureDim: results.featureDim,
+  });
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+  assert.ok(files.includes("encoder") && !files.includes("head"), files.join(", "));
+  const plain = JSON.parse(await Deno.readTextFile(join(await smokeRun("simclr"), "results.json")));
+  assert.equal(plain.projection, undefined, "nothing changes without the flag");
 });
 
 Deno.test({

@@ -5,11 +5,13 @@ import { SETTINGS, type Settings, SettingsError } from "./settings.ts";
 
 /**
  * The settings a `--pretrained` run must share with the run it takes its pretraining from:
- * those that shape the encoder and head (so the weights fit) and those that decide which
+ * those that shape the encoder and head (so the weights fit), those that decide which
  * images the pretraining saw (data, size, channels, seed, validation slice, limit), so that
- * `--evaluate-on validation` never scores an image the pretraining trained on.
+ * `--evaluate-on validation` never scores an image the pretraining trained on, and its views
+ * (`--augment`), so that config.json tells how the pretraining was made.
  */
 export const PRETRAINED_MATCH: readonly (keyof Settings)[] = [
+  "augment",
   "encoder",
   "headLayers",
   "hiddenDim",
@@ -72,12 +74,15 @@ export async function readPretrained(dir: string, settings: Settings): Promise<P
     );
   }
   for (const key of PRETRAINED_MATCH) {
-    const theirs = source[key] ?? null;
+    const spec = SETTINGS.find((s) => s.key === key)!;
+    // A setting newer than the source's config.json had its (fixed) default there.
+    const theirs = source[key] === undefined && typeof spec.default !== "function"
+      ? spec.default ?? null
+      : source[key] ?? null;
     const ours = settings[key] ?? null;
     if (JSON.stringify(theirs) !== JSON.stringify(ours)) {
-      const flag = SETTINGS.find((s) => s.key === key)!.flag;
       throw new SettingsError(
-        `${where}: its --${flag} is ${JSON.stringify(theirs)}, this run's is ` +
+        `${where}: its --${spec.flag} is ${JSON.stringify(theirs)}, this run's is ` +
           `${JSON.stringify(ours)}: the pretrained model must be built as this run's, from the ` +
           `same images`,
       );

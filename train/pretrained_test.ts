@@ -175,6 +175,10 @@ Deno.test("--pretrained is refused (exit 2, nothing written) for another method,
   );
   await refused([...SMOKE, ...p, "--hidden-dim", "8"], /its --hidden-dim is null, this run's is 8/);
   await refused([...SMOKE, ...p, "--validation-size", "30"], /its --validation-size is 40/);
+  await refused(
+    [...SMOKE, ...p, "--augment", "crop,color"],
+    /its --augment is "default", this run's is "crop,color"/,
+  );
 });
 
 Deno.test("--pretrained is refused for a source without checkpoint, of another method, unfinished or without results", async () => {
@@ -183,6 +187,13 @@ Deno.test("--pretrained is refused for a source without checkpoint, of another m
   await refused(
     [...SMOKE, "--pretrained", noCheckpoint],
     /^error: --pretrained .*no-checkpoint: no checkpoint there to take it from$/,
+  );
+  // A source written before --augment existed made the default views: it matches, and the
+  // next check speaks.
+  const older = await fake("before-augment", (s) => delete s.augment);
+  await refused(
+    [...SMOKE, "--pretrained", older],
+    /^error: --pretrained .*before-augment: no checkpoint there to take it from$/,
   );
   const simclr = await fake("simclr-run", (s) => (s.method = "simclr"));
   await refused(

@@ -9,6 +9,8 @@ export interface RunFolder {
   results: string;
   report: string;
   encoder: string;
+  /** The projection head (SimCLR) or projector (BYOL), as `encoder/` (none without one). */
+  head: string;
 }
 
 /** The paths of the run folder `dir`. */
@@ -20,6 +22,7 @@ export function runFolder(dir: string): RunFolder {
     results: join(dir, "results.json"),
     report: join(dir, "report.html"),
     encoder: join(dir, "encoder"),
+    head: join(dir, "head"),
   };
 }
 

@@ -32,6 +32,7 @@ export interface Settings {
   larsEta: number;
   temperature: number | null;
   colorStrength: number | null;
+  augment: string;
   headLayers: number;
   hiddenDim: number | null;
   projectionDim: number;
@@ -48,6 +49,7 @@ export interface Settings {
   checkpointMinutes: number;
   baselines: string;
   evaluateOn: "test" | "validation";
+  evaluateProjection: boolean | null;
   labels: string | null;
   fromLayer: number | null;
   finetuneEpochs: number | null;
@@ -96,6 +98,27 @@ const LABELS_PATTERN = /^(\d+(\.\d+)?%|\d+|all)$/;
 export const BASELINES = ["pixels", "random-encoder"] as const;
 /** A baseline evaluated beside the trained encoder. */
 export type Baseline = typeof BASELINES[number];
+/**
+ * The transforms `--augment` takes (besides `default`), in the order a view applies them:
+ * SimCLR's (crop, flip, colour jitter, grayscale, blur), BYOL's solarization, and the
+ * operators of SimCLR's augmentation study (arXiv:2002.05709, figure 4).
+ */
+export const AUGMENTATIONS = [
+  "crop",
+  "flip",
+  "color",
+  "grayscale",
+  "blur",
+  "solarize",
+  "rotation",
+  "sobel",
+  "cutout",
+  "noise",
+] as const;
+/** A transform of `--augment`. */
+export type Augmentation = typeof AUGMENTATIONS[number];
+/** The methods with a projection head (SimCLR's head, BYOL's projector). */
+const WITH_HEAD = ["simclr", "simclrv2", "byol"] as const;
 const isSmoke = (s: Partial<Settings>) => s.smoke === true;
 const sized = (s: Partial<Settings>, normal: unknown, smoke: unknown) =>
   isSmoke(s) ? smoke : normal;
@@ -313,15 +336,35 @@ export const SETTINGS: readonly SettingSpec[] = [
       "also for BYOL there; ImageNet views with blur above)",
   },
   {
+    key: "augment",
+    flag: "augment",
+    kind: "string",
+    default: "default",
+    defaultText: "default",
+    unit: "list",
+    group: "model",
+    help: "the views' transforms: default (the recipe's own views, as without this flag), or " +
+      `a comma list of ${
+        AUGMENTATIONS.join(", ")
+      }, each at most once, applied in that order to both views. ` +
+      "A listed transform takes the preset's probability and strength (crop area 0.08-1, " +
+      "flip 0.5, colour jitter at --color-strength with p 0.8, grayscale 0.2), else the " +
+      "papers' (blur 0.5 as SimCLR's ImageNet views, solarize 0.2 as BYOL's), else p = 1 " +
+      "(rotation, sobel, cutout, noise: SimCLR's study applies an operator to every image of " +
+      "its branch); no crop means the whole image. BYOL: both views the same, at the larger " +
+      "of its two views' probabilities",
+  },
+  {
     key: "headLayers",
     flag: "head-layers",
     kind: "integer",
     default: (s: Partial<Settings>) => s.method === "simclrv2" ? 3 : 2,
     defaultText: "2 (SimCLR), 3 (SimCLRv2)",
-    min: 1,
+    min: 0,
     max: 3,
     group: "model",
-    help: "layers of the projection head",
+    help: "layers of the projection head: 2 non-linear (SimCLR), 3 (SimCLRv2), 1 linear, " +
+      "0 none (simclr only: the loss on h itself, z = h)",
   },
   {
     key: "hiddenDim",
@@ -483,6 +526,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: "split the final evaluation scores: the test split, or the validation slice with " +
       "every classifier fitted on the training images without it (to choose settings " +
       "without touching the test split)",
+  },
+  {
+    key: "evaluateProjection",
+    flag: "evaluate-projection",
+    kind: "boolean",
+    default: false,
+    methods: WITH_HEAD,
+    group: "evaluation",
+    help: "also evaluate z = head(encoder(x)) (SimCLR's projection head, BYOL's projector; " +
+      "inference mode) with the same kNN and linear probe: results.json's projection",
   },
   // --- labels
   {
@@ -764,6 +817,11 @@ export function resolveSettings(
     s.minutes = null;
     s.epochs = null;
   } else if (s.minutes === null && s.epochs === null) s.epochs = 1; // --smoke without either
+  if (s.headLayers === 0 && s.method !== "simclr") {
+    throw new SettingsError(
+      `--head-layers 0 (no head) applies only to --method simclr, got --method ${s.method}`,
+    );
+  }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.name!)) {
     throw new SettingsError(
       `--name must be letters, digits, '.', '_' or '-' (a folder name), got '${s.name}'`,
@@ -789,6 +847,11 @@ function checkValue(spec: SettingSpec, value: unknown, where: string): unknown {
         if (!LABELS_PATTERN.test(value)) throw bad();
         const n = parseFloat(value);
         if (value !== "all" && (!(n > 0) || (value.endsWith("%") && n > 100))) throw bad();
+      }
+      if (spec.key === "augment" && value !== "default") {
+        const list = value.split(",");
+        const known = (a: string) => (AUGMENTATIONS as readonly string[]).includes(a);
+        if (!list.every(known) || new Set(list).size !== list.length) throw bad();
       }
       if (spec.key === "baselines") {
         const list = value.split(",");
@@ -823,6 +886,9 @@ function describeAllowed(spec: SettingSpec): string {
   }
   if (spec.key === "labels") {
     return "a percentage in (0, 100] such as 1% or 10%, a count N > 0, or all";
+  }
+  if (spec.key === "augment") {
+    return `a comma list of ${AUGMENTATIONS.join(", ")} (each at most once), or default alone`;
   }
   if (spec.key === "baselines") {
     return `a comma list of ${BASELINES.join(", ")} (each at most once), or none alone`;
@@ -876,6 +942,11 @@ export function resolveForImages(settings: Settings, height: number, width: numb
 /** The baselines of `--baselines`, in the order given (`none`: an empty list). */
 export function baselineList(settings: Pick<Settings, "baselines">): Baseline[] {
   return settings.baselines === "none" ? [] : settings.baselines.split(",") as Baseline[];
+}
+
+/** The transforms of `--augment`, in the order given; null for `default` (the preset's views). */
+export function augmentList(settings: Pick<Settings, "augment">): Augmentation[] | null {
+  return settings.augment === "default" ? null : settings.augment.split(",") as Augmentation[];
 }
 
 /** Parses an encoder spec (`resnet18x0.25`) into its family and width multiplier. */

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  AUGMENTATIONS,
+  augmentList,
   baselineList,
   BASELINES,
   helpText,
+  METHODS,
   parseSettings,
   resolveForImages,
   SETTINGS,
@@ -200,4 +203,81 @@ Deno.test("bad values are SettingsErrors naming the flag and what it allows", ()
       return true;
     });
   }
+});
+
+Deno.test("--augment is default, or any order of the listed transforms each once", () => {
+  for (const method of METHODS) assert.equal(run(["--method", method]).augment, "default");
+  assert.equal(augmentList(run([])), null);
+  fc.assert(
+    fc.property(fc.subarray([...AUGMENTATIONS], { minLength: 1 }), fc.boolean(), (list, flip) => {
+      const order = flip ? [...list].reverse() : list;
+      const s = run(["--method", "byol", "--augment", order.join(",")]);
+      assert.equal(s.augment, order.join(","));
+      assert.deepEqual(augmentList(s), order);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+Deno.test("--augment refuses anything else with the one message", () => {
+  const words = fc.constantFrom("crop", "color", "rotation", "default", "zoom", "", "Crop");
+  let refused = 0;
+  fc.assert(
+    fc.property(fc.array(words, { minLength: 1, maxLength: 4 }), (list) => {
+      const value = list.join(",");
+      const ok = value === "default" ||
+        (list.every((w) => (AUGMENTATIONS as readonly string[]).includes(w)) &&
+          new Set(list).size === list.length);
+      if (ok) return;
+      assert.throws(
+        () => parseSettings(["--augment", value], noFile),
+        (e: unknown) => {
+          assert.ok(e instanceof SettingsError);
+          assert.equal(
+            e.message,
+            `--augment must be a comma list of ${AUGMENTATIONS.join(", ")} (each at most ` +
+              `once), or default alone, got ${JSON.stringify(value)}`,
+          );
+          return true;
+        },
+      );
+      refused += 1;
+    }),
+  );
+  assert.ok(refused > 0, "some lists were bad");
+});
+
+Deno.test("--head-layers 0 (no head) is SimCLR's alone; 1 and 2 for SimCLR, up to 3", () => {
+  for (const layers of [0, 1, 2, 3]) {
+    assert.equal(run(["--head-layers", String(layers)]).headLayers, layers);
+  }
+  for (const method of ["simclrv2", "byol", "supervised"]) {
+    assert.throws(
+      () => parseSettings(["--method", method, "--head-layers", "0"], noFile),
+      (e: unknown) => {
+        assert.ok(e instanceof SettingsError);
+        assert.equal(
+          e.message,
+          `--head-layers 0 (no head) applies only to --method simclr, got --method ${method}`,
+        );
+        return true;
+      },
+    );
+  }
+  assert.throws(
+    () => parseSettings(["--head-layers=-1"], noFile),
+    /must be an integer >= 0 and <= 3, got "-1"/,
+  );
+});
+
+Deno.test("--evaluate-projection is off by default, for the methods with a head only", () => {
+  for (const method of ["simclr", "simclrv2", "byol"]) {
+    assert.equal(run(["--method", method]).evaluateProjection, false);
+    assert.equal(run(["--method", method, "--evaluate-projection"]).evaluateProjection, true);
+  }
+  assert.equal(run(["--method", "supervised"]).evaluateProjection, null);
+  assert.throws(
+    () => parseSettings(["--method", "supervised", "--evaluate-projection"], noFile),
+    /^SettingsError: --evaluate-projection applies only to --method simclr \| simclrv2 \| byol, got --method supervised$/,
+  );
 });

@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
-import { byolViews } from "@selfsup/augment";
-import { SMALL_IMAGE_PX } from "../settings.ts";
+import { byolRecipes, byolViews } from "@selfsup/augment";
+import { augmentList, SMALL_IMAGE_PX } from "../settings.ts";
+import { listedViews, type ViewsFn } from "./listed_views.ts";
 import { simclrViews } from "./simclr_recipe.ts";
 import { byolLearner, type ByolState } from "@selfsup/byol";
 import type { Batch, Dataset } from "@selfsup/data";
@@ -26,17 +27,28 @@ const ENCODER_STREAM = 1;
  * `@selfsup/byol`, LARS and the cosine-scheduled target momentum tau from `--tau` to 1. Views:
  * the paper's asymmetric `byolViews` above 32 px; at <= 32 px SimCLR's small-image views (no
  * blur or solarization, as solo-learn's CIFAR BYOL): on 28 px Fashion-MNIST byolViews' blur and
- * solarization gained 2.4 kNN points where these gained 3.9 (byol/learning_test.ts).
+ * solarization gained 2.4 kNN points where these gained 3.9 (byol/learning_test.ts). With
+ * `--augment`, the listed transforms of those views, one recipe for both views
+ * (`listedViews`).
  */
 export function byolRecipe(settings: Settings, train: Dataset): Recipe {
   const [height, width] = imageShape(train);
   const small = height <= SMALL_IMAGE_PX && width <= SMALL_IMAGE_PX;
-  const views = small
+  const list = augmentList(settings);
+  const views: ViewsFn = small
     ? simclrViews(settings)
-    : (images: tf.Tensor4D, o: { seed: number; size: [number, number]; checkValues: boolean }) =>
-      byolViews(images, o);
+    : list !== null
+    ? listedViews(list, () => byolRecipes())
+    : (images, o) => byolViews(images, o);
   const encoderFor = () =>
     buildEncoder(settings.encoder, imageShape(train), deriveSeed(settings.seed, ENCODER_STREAM));
+  const projectorFor = (dim: number) =>
+    byolProjector({
+      inputDim: dim,
+      hiddenDim: settings.hiddenDim ?? 2 * dim,
+      outputDim: settings.projectionDim,
+      seed: deriveSeed(settings.seed, 2),
+    });
   const stage: StagePlan = {
     name: "pretrain",
     data: train,
@@ -47,12 +59,7 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
       const encoder = encoderFor();
       const dim = representationDim(encoder);
       const hiddenDim = settings.hiddenDim ?? 2 * dim;
-      const projector = byolProjector({
-        inputDim: dim,
-        hiddenDim,
-        outputDim: settings.projectionDim,
-        seed: deriveSeed(settings.seed, 2),
-      });
+      const projector = projectorFor(dim);
       const predictor = byolPredictor({
         inputDim: settings.projectionDim,
         hiddenDim,
@@ -108,6 +115,18 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
         (states[0] as ByolState).models.encoder,
       );
       return Promise.resolve(encoder);
+    },
+    finalHead(states) {
+      const encoder = encoderFor();
+      const projector = projectorFor(representationDim(encoder));
+      encoder.dispose();
+      writeModelWeights(
+        "train",
+        "checkpoint projector",
+        projector,
+        (states[0] as ByolState).models.projector,
+      );
+      return Promise.resolve(projector);
     },
     extraResults: () => Promise.resolve({}),
     views: (images: tf.Tensor4D, seed: number) =>

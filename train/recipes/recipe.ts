@@ -57,6 +57,13 @@ export interface Recipe {
    */
   finalEncoder(states: unknown[]): Promise<tf.LayersModel>;
   /**
+   * The projection head the representation was trained with (SimCLR's head, BYOL's online
+   * projector), rebuilt from the stages' final states: exported beside the encoder and, with
+   * `--evaluate-projection`, evaluated on z = head(encoder(x)). Null when the method has none
+   * (supervised) or it is the identity (`--head-layers 0`: z = h). The caller disposes it.
+   */
+  finalHead(states: unknown[]): Promise<tf.LayersModel | null>;
+  /**
    * Extra results scored on `scored` (the test split or the validation slice): SimCLRv2's
    * fine-tuned and distilled accuracy, the supervised classifier's accuracy.
    */

@@ -1,11 +1,15 @@
-import type * as tf from "@tensorflow/tfjs";
-import { simclrViews as imagenetViews, smallImageViews } from "@selfsup/augment";
+import {
+  simclrRecipe as simclrViewRecipe,
+  simclrViews as imagenetViews,
+  smallImageViews,
+} from "@selfsup/augment";
 import type { Batch, Dataset } from "@selfsup/data";
 import { projectionHead } from "@selfsup/heads";
 import { deriveSeed, writeModelWeights } from "@selfsup/internal";
 import { simclrLearner, type SimclrState } from "@selfsup/simclr";
 import { representationDim } from "@selfsup/encoders";
-import { type Settings, SMALL_IMAGE_PX } from "../settings.ts";
+import { augmentList, type Settings, SMALL_IMAGE_PX } from "../settings.ts";
+import { listedViews, type ViewsFn } from "./listed_views.ts";
 import {
   buildEncoder,
   imageShape,
@@ -38,16 +42,21 @@ export function simclrModels(settings: Settings, data: Dataset) {
 }
 
 /**
- * The run's view preset at the run's colour strength: SimCLR's small-image views (CIFAR-10
- * recipe, no blur) at <= 32 px, its ImageNet views (with blur) above.
+ * The run's views at the run's colour strength: SimCLR's small-image views (CIFAR-10 recipe,
+ * no blur) at <= 32 px, its ImageNet views (with blur) above; with an `--augment` list, the
+ * listed transforms of that preset ({@linkcode listedViews}).
  */
-export function simclrViews(settings: Settings) {
+export function simclrViews(settings: Settings): ViewsFn {
   const strength = settings.colorStrength ?? undefined;
-  return (
-    images: tf.Tensor4D,
-    o: { seed: number; size: [number, number]; checkValues: boolean },
-  ) =>
-    o.size[0] <= SMALL_IMAGE_PX && o.size[1] <= SMALL_IMAGE_PX
+  const small = (size: [number, number]) => size[0] <= SMALL_IMAGE_PX && size[1] <= SMALL_IMAGE_PX;
+  const list = augmentList(settings);
+  if (list !== null) {
+    return listedViews(list, (size) => [
+      simclrViewRecipe({ strength: strength ?? (small(size) ? 0.5 : 1), blur: !small(size) }),
+    ]);
+  }
+  return (images, o) =>
+    small(o.size)
       ? smallImageViews(images, { ...o, strength })
       : imagenetViews(images, { ...o, strength });
 }
@@ -122,6 +131,12 @@ export function simclrRecipe(settings: Settings, train: Dataset): Recipe {
       const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
       head.dispose();
       return Promise.resolve(encoder);
+    },
+    finalHead(states) {
+      if (settings.headLayers === 0) return Promise.resolve(null);
+      const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
+      encoder.dispose();
+      return Promise.resolve(head);
     },
     extraResults: () => Promise.resolve({}),
     views: (images, seed) =>

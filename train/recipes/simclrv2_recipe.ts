@@ -173,6 +173,11 @@ export function simclrv2Recipe(settings: Settings, data: TrainData): Recipe {
       head.dispose();
       return Promise.resolve(encoder);
     },
+    finalHead(states) {
+      const { encoder, head } = simclrModelsFromState(settings, train, states[0]);
+      encoder.dispose();
+      return Promise.resolve(head);
+    },
     extraResults(states, scored) {
       const teacher = teacherFrom(states[1]);
       const student = studentFor();

@@ -145,6 +145,7 @@ export function supervisedRecipe(settings: Settings, data: TrainData): Recipe {
       classifier.dispose();
       return Promise.resolve(encoder);
     },
+    finalHead: () => Promise.resolve(null),
     extraResults(states, scored) {
       const { encoder, classifier } = fromState(states[0]);
       try {
