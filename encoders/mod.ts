@@ -4,6 +4,8 @@
  * images to the pooled representation h of shape `[N, D]`. Their batch norm,
  * `batchNormalization`, is here for your own models too, with the fused training op
  * `batchNormTraining` and the kernel names a backend registers to run it as one kernel.
+ * `inferenceModel` makes an equivalent model for frozen use (evaluation, features) with the
+ * batch norms folded into the convolutions.
  *
  * Runtime-agnostic (browser, Node, Deno). Saving and loading model folders from Deno lives in
  * the separate entry point `@selfsup/encoders/model_files`.
@@ -48,6 +50,7 @@
 export * from "./res_net.ts";
 export * from "./small_conv_net.ts";
 export * from "./representation_dim.ts";
+export * from "./inference_model.ts";
 // The batch norm lives in @selfsup/internal, where heads builds from it too; this package is
 // its public home (backends register the kernels named here).
 export {
