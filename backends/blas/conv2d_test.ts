@@ -112,7 +112,9 @@ for (const path of ["builtin", "onednn"] as KernelPath[]) {
     fn: () =>
       onPath(path, async () => {
         for (const activation of ["linear", "relu", "elu"] as const) {
-          for (const [k, c] of [fixedCases[0], fixedCases[4], fixedCases[7]].entries()) {
+          // "same", strided, 1x1, explicit padding, and padding 1 at stride 2.
+          const cases = [0, 4, 7, 9, 10].map((i) => fixedCases[i]!);
+          for (const [k, c] of cases.entries()) {
             const i = 10 * k + 1; // seeds must be nonzero: tfjs treats seed 0 as "unseeded"
             const r = await onBoth(() => {
               const x = tf.randomNormal(c.x, 0, 1, "float32", i) as tf.Tensor4D;
@@ -150,4 +152,35 @@ Deno.test({
     assertBothClose(r, 1e-5, "NCHW");
     assert.equal(r.blas[0].length, 2 * 4 * 6 * 5);
   },
+});
+
+Deno.test({
+  name: "blas FusedConv2D with bias and relu keeps NaN where a pre-activation is NaN (oneDNN)",
+  ignore: ignoreBlas || ignoreOneDnn,
+  fn: () =>
+    onPath("onednn", async () => {
+      // oneDNN's relu maps NaN to 0. A NaN input, or an infinite one whose products of both
+      // signs meet in a sum, gives NaN there, as on the cpu backend.
+      const shape: [number, number, number, number] = [2, 6, 6, 8];
+      for (const poison of [NaN, Infinity]) {
+        const r = await onBoth(() => {
+          const x = tf.where(
+            tf.greater(tf.randomUniform(shape, 0, 1, "float32", 4), 0.98),
+            tf.fill(shape, poison),
+            tf.randomNormal(shape, 0, 1, "float32", 3),
+          );
+          return tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: tf.randomNormal([3, 3, 8, 8], 0, 1, "float32", 5) as tf.Tensor4D,
+            strides: 1,
+            pad: "same",
+            bias: tf.randomNormal([8], 0, 1, "float32", 6),
+            activation: "relu",
+          });
+        });
+        const nans = r.cpu[0]!.filter(Number.isNaN).length;
+        assert.ok(nans > 0 && nans < r.cpu[0]!.length, `${poison}: ${nans} NaN on cpu`);
+        assertBothClose(r, 1e-4, `input ${poison}`);
+      }
+    }),
 });

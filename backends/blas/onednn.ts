@@ -1,9 +1,8 @@
 /**
  * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
  * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
- * of an NHWC float32 convolution, batch-norm training forward and backward, large adds, relu
- * and its gradient, as
- * oneDNN's own
+ * of an NHWC float32 convolution, its inference forward with a bias (and relu) applied inside,
+ * batch-norm training forward and backward, large adds, relu and its gradient, as oneDNN's own
  * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
  * is reordered to and from the blocked layout oneDNN picks.
  *
@@ -35,6 +34,7 @@ const QUERY_DIFF_DST_MD = 134;
 const ARG_SRC = 1;
 const ARG_DST = 17;
 const ARG_WEIGHTS = 33;
+const ARG_BIAS = 41;
 const ARG_DIFF_SRC = 129;
 const ARG_DIFF_DST = 145;
 const ARG_DIFF_WEIGHTS = 161;
@@ -128,6 +128,15 @@ const SYMBOLS = {
   dnnl_memory_create: { parameters: ["buffer", "usize", "usize", "usize"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["usize"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["usize", "buffer"], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_primitive_attr_destroy: { parameters: ["usize"], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: ["usize", "usize"], result: "i32" },
+  dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_post_ops_destroy: { parameters: ["usize"], result: "i32" },
+  dnnl_post_ops_append_eltwise: {
+    parameters: ["usize", "f32", "i32", "f32", "f32"],
+    result: "i32",
+  },
   dnnl_version: { parameters: [], result: "pointer" },
 } as const;
 
@@ -162,6 +171,16 @@ export interface OneDnnConvolution {
   backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw = the gradient of conv(x, w) with respect to w, given dy. */
   backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+}
+
+/**
+ * One geometry's inference-only forward convolution with a per-channel bias and, when planned
+ * with it, a relu, in one oneDNN call. Arrays as in {@linkcode OneDnnConvolution}; `bias` has
+ * `outC` elements.
+ */
+export interface OneDnnBiasConvolution {
+  /** y = conv(x, w) + bias, then max(y, 0) if the plan has the relu. */
+  forward(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array): void;
 }
 
 /**
@@ -227,6 +246,12 @@ export interface OneDnn {
    * take it (padding that would be negative on the bottom or right, or a failed plan).
    */
   convolution(g: OneDnnConvGeometry): OneDnnConvolution | undefined;
+  /**
+   * The inference plan for a geometry with a bias, and a relu after it when `relu` (oneDNN's
+   * relu maps NaN to 0: callers keep NaN away), made on first use and cached; undefined when
+   * oneDNN cannot take it, as {@linkcode OneDnn.convolution}.
+   */
+  biasConvolution(g: OneDnnConvGeometry, relu: boolean): OneDnnBiasConvolution | undefined;
   /**
    * The batch-norm plan for `rows` x `channels` data and `epsilon` (made once, cached), or
    * undefined when oneDNN could not plan it.
@@ -312,6 +337,20 @@ export function openOneDnn(options: OpenOneDnnOptions = {}): OneDnn {
     throw error;
   }
   return openedOneDnn(path, lib, version, options.maxPlans ?? DEFAULT_MAX_PLANS);
+}
+
+/**
+ * The geometry's fields, each checked as a dimension (a `RangeError` otherwise), or undefined
+ * when oneDNN cannot take it: it has no negative padding (the caller's own kernels do).
+ */
+function checkedGeometry(fn: string, g: OneDnnConvGeometry): OneDnnConvGeometry | undefined {
+  const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
+  const fields = { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left };
+  const bottom = (outH - 1) * sh + fh - inH - top;
+  const right = (outW - 1) * sw + fw - inW - left;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
+  for (const [name, value] of Object.entries(fields)) checkDimension(fn, name, value);
+  return fields;
 }
 
 function check(name: string, status: number): void {
@@ -400,6 +439,7 @@ function openedOneDnn(
     );
   };
   const convolutionPlans = new PlanCache<OneDnnConvolution>(maxPlans, onFailure);
+  const biasConvolutionPlans = new PlanCache<OneDnnBiasConvolution>(maxPlans, onFailure);
   const batchNormPlans = new PlanCache<OneDnnBatchNorm>(maxPlans, onFailure);
   const flatPlans = new PlanCache<(...arrays: Float32Array[]) => void>(maxPlans, onFailure);
 
@@ -442,13 +482,14 @@ function openedOneDnn(
     name: string,
     describe: (opDesc: Uint8Array) => number,
     hint = 0n,
+    attr = 0n,
   ): bigint => {
     const opDesc = new Uint8Array(OP_DESC_BYTES);
     scope.keep.push(opDesc);
     check(name, describe(opDesc));
     const pd = create(
       "primitive_desc_create",
-      s.dnnl_primitive_desc_create(out, opDesc, 0n, engine, hint),
+      s.dnnl_primitive_desc_create(out, opDesc, attr, engine, hint),
     );
     scope.own(() => s.dnnl_primitive_desc_destroy(pd));
     return pd;
@@ -662,6 +703,106 @@ function openedOneDnn(
     };
   };
 
+  const biasConvolutionPlan = (
+    own: Own,
+    g: OneDnnConvGeometry,
+    relu: boolean,
+  ): OneDnnBiasConvolution => {
+    const scope = scopeOf(own);
+    const alive = liveness(own, "bias convolution");
+    const bottom = (g.outH - 1) * g.sh + g.fh - g.inH - g.top;
+    const right = (g.outW - 1) * g.sw + g.fw - g.inW - g.left;
+    const src = memoryDesc(scope, [g.batch, g.inC, g.inH, g.inW], TAG_NHWC);
+    const dst = memoryDesc(scope, [g.batch, g.outC, g.outH, g.outW], TAG_NHWC);
+    const biasMd = memoryDesc(scope, [g.outC], TAG_A);
+    const filterDims = [g.outC, g.inC, g.fh, g.fw];
+    const userFilter = memoryDesc(scope, filterDims, TAG_HWIO);
+    const anyFilter = memoryDesc(scope, filterDims, TAG_ANY);
+    const pairs = [[g.sh, g.sw], [g.top, g.left], [bottom, right]].map(([a, b]) => {
+      const values = new BigInt64Array([BigInt(a!), BigInt(b!)]);
+      scope.keep.push(values);
+      return values;
+    });
+    let attr = 0n;
+    if (relu) {
+      attr = create("primitive_attr_create", s.dnnl_primitive_attr_create(out));
+      scope.own(() => s.dnnl_primitive_attr_destroy(attr));
+      const postOps = create("post_ops_create", s.dnnl_post_ops_create(out));
+      try {
+        check(
+          "post_ops_append_eltwise",
+          s.dnnl_post_ops_append_eltwise(postOps, 1, ELTWISE_RELU, 0, 0),
+        );
+        check("primitive_attr_set_post_ops", s.dnnl_primitive_attr_set_post_ops(attr, postOps));
+      } finally {
+        // The attribute keeps its own copy.
+        s.dnnl_post_ops_destroy(postOps);
+      }
+    }
+    const pd = primitiveDesc(
+      scope,
+      "convolution_forward_desc_init",
+      (d) =>
+        s.dnnl_convolution_forward_desc_init(
+          d,
+          FORWARD_INFERENCE,
+          CONVOLUTION_DIRECT,
+          src,
+          anyFilter,
+          biasMd,
+          dst,
+          pairs[0]!,
+          pairs[1]!,
+          pairs[2]!,
+        ),
+      0n,
+      attr,
+    );
+    for (const [query, expected] of [[QUERY_SRC_MD, src], [QUERY_DST_MD, dst]] as const) {
+      const md = s.dnnl_primitive_desc_query_md(pd, query, 0) as bigint;
+      if (s.dnnl_memory_desc_equal(md, expected) === 0) {
+        throw new Error("oneDNN chose a non-NHWC layout for an NHWC convolution");
+      }
+    }
+    const srcMem = memory(scope, src, 0n);
+    const dstMem = memory(scope, dst, 0n);
+    const biasMem = memory(scope, biasMd, 0n);
+    const filterMem = memory(scope, userFilter, 0n);
+    const fwd = primitive(scope, pd);
+    const filter = internalFilter(
+      scope,
+      s.dnnl_primitive_desc_query_md(pd, QUERY_WEIGHTS_MD, 0) as bigint,
+      userFilter,
+      filterMem,
+      false,
+    );
+    const xSize = g.batch * g.inH * g.inW * g.inC;
+    const ySize = g.batch * g.outH * g.outW * g.outC;
+    const wSize = g.fh * g.fw * g.inC * g.outC;
+    const fn = "OneDnnBiasConvolution.forward";
+    return {
+      forward(x, w, bias, y) {
+        alive();
+        checkFloats(fn, "x", x, xSize);
+        checkFloats(fn, "w", w, wSize);
+        checkFloats(fn, "bias", bias, g.outC);
+        checkFloats(fn, "y", y, ySize);
+        setHandle(srcMem, x);
+        setHandle(filterMem, w);
+        setHandle(biasMem, bias);
+        setHandle(dstMem, y);
+        filter?.run();
+        execute(fwd, [
+          [ARG_SRC, srcMem],
+          [ARG_WEIGHTS, filter?.mem ?? filterMem],
+          [ARG_BIAS, biasMem],
+          [ARG_DST, dstMem],
+        ]);
+        wait();
+      },
+    };
+  };
+
   const batchNormPlan = (
     own: Own,
     rows: number,
@@ -848,29 +989,31 @@ function openedOneDnn(
       return batchNormPlans.get(key, (own) => batchNormPlan(own, rows, channels, epsilon));
     },
     convolution(g) {
-      const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
-      const fields = { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left };
-      const bottom = (outH - 1) * sh + fh - inH - top;
-      const right = (outW - 1) * sw + fw - inW - left;
-      // oneDNN takes no negative padding; the caller's own kernels do.
-      if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
-      for (const [name, value] of Object.entries(fields)) {
-        checkDimension("OneDnn.convolution", name, value);
-      }
+      const fields = checkedGeometry("OneDnn.convolution", g);
+      if (fields === undefined) return undefined;
       const key = `convolution ${JSON.stringify(fields)}`;
       return convolutionPlans.get(key, (own) => convolutionPlan(own, g));
     },
+    biasConvolution(g, relu) {
+      const fields = checkedGeometry("OneDnn.biasConvolution", g);
+      if (fields === undefined) return undefined;
+      const key = `bias convolution ${JSON.stringify(fields)}${relu ? " + relu" : ""}`;
+      return biasConvolutionPlans.get(key, (own) => biasConvolutionPlan(own, g, relu));
+    },
     plans() {
-      const [c, b, f] = [convolutionPlans, batchNormPlans, flatPlans].map((p) => p.counts);
+      const [c, i, b, f] = [convolutionPlans, biasConvolutionPlans, batchNormPlans, flatPlans]
+        .map((p) => p.counts);
       return {
-        convolution: c!.plans,
+        convolution: c!.plans + i!.plans,
         batchNorm: b!.plans,
         flat: f!.plans,
-        failures: c!.failures + b!.failures + f!.failures,
+        failures: c!.failures + i!.failures + b!.failures + f!.failures,
       };
     },
     close() {
-      for (const plans of [convolutionPlans, batchNormPlans, flatPlans]) plans.clear();
+      for (const plans of [convolutionPlans, biasConvolutionPlans, batchNormPlans, flatPlans]) {
+        plans.clear();
+      }
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();

@@ -8,7 +8,8 @@ import {
   type OneDnnConvGeometry,
   openOneDnn,
 } from "./onednn.ts";
-import { assertBothClose, ignoreOneDnn, onBoth, oneDnnMissing } from "./_test_util.ts";
+import { Random } from "@selfsup/internal";
+import { assertBothClose, assertClose, ignoreOneDnn, onBoth, oneDnnMissing } from "./_test_util.ts";
 import { skipNote } from "../_test_util.ts";
 import type { BlasBackend } from "./backend.ts";
 
@@ -92,6 +93,7 @@ Deno.test({
       const g = GEOMETRY;
       const [xSize, wSize, ySize] = [2 * 5 * 5 * 3, 3 * 3 * 3 * 4, 2 * 5 * 5 * 4];
       const conv = dnnl.convolution(g)!;
+      const biased = dnnl.biasConvolution(g, true)!;
       const norm = dnnl.batchNorm(6, 3, 1e-3)!;
       const f = (n: number) => new Float32Array(n);
       const cases: [string, RegExp, () => void][] = [
@@ -118,6 +120,16 @@ Deno.test({
           () => conv.backwardWeights(f(xSize), f(ySize), f(wSize - 1)),
         ],
         [
+          "bias forward",
+          /^OneDnnBiasConvolution\.forward\(\): bias must be /,
+          () => biased.forward(f(xSize), f(wSize), f(3), f(ySize)),
+        ],
+        [
+          "bias geometry",
+          /^OneDnn\.biasConvolution\(\): outC must be an integer/,
+          () => dnnl.biasConvolution({ ...g, outC: -1 }, false),
+        ],
+        [
           "batch norm",
           /^OneDnnBatchNorm\.forward\(\): gamma must be /,
           () => norm.forward(f(18), f(2), f(3), f(18), f(3), f(3)),
@@ -136,10 +148,77 @@ Deno.test({
       for (const [what, message, call] of cases) {
         assert.throws(call, (e: Error) => e instanceof RangeError && message.test(e.message), what);
       }
-      assert.equal(cases.length, 9);
+      assert.equal(cases.length, 11);
       // The sizes that fit run.
       conv.forward(f(xSize), f(wSize), f(ySize));
+      biased.forward(f(xSize), f(wSize), f(4), f(ySize));
       norm.forward(f(18).fill(1), f(3), f(3), f(18), f(3), f(3));
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+/** conv(x, w) + bias in float64 from the definition (NHWC x, HWIO w), then relu if asked. */
+function referenceBiasConv(
+  g: OneDnnConvGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  relu: boolean,
+): Float64Array {
+  const y = new Float64Array(g.batch * g.outH * g.outW * g.outC);
+  let o = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        for (let co = 0; co < g.outC; co++, o++) {
+          let sum = bias[co]!;
+          for (let ky = 0; ky < g.fh; ky++) {
+            const iy = oy * g.sh - g.top + ky;
+            if (iy < 0 || iy >= g.inH) continue;
+            for (let kx = 0; kx < g.fw; kx++) {
+              const ix = ox * g.sw - g.left + kx;
+              if (ix < 0 || ix >= g.inW) continue;
+              for (let ci = 0; ci < g.inC; ci++) {
+                sum += x[((n * g.inH + iy) * g.inW + ix) * g.inC + ci]! *
+                  w[((ky * g.fw + kx) * g.inC + ci) * g.outC + co]!;
+              }
+            }
+          }
+          y[o] = relu ? Math.max(sum, 0) : sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+Deno.test({
+  name: "oneDNN's bias convolution is conv + bias (+ relu) of the definition, strided too",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      // "same" at stride 1, and symmetric padding 1 at stride 2 of an even size (whose last
+      // window ends before the input does), as the encoders' strided convolutions.
+      const strided = { ...GEOMETRY, inH: 6, inW: 6, outH: 3, outW: 3, sh: 2, sw: 2 };
+      let checked = 0;
+      for (const g of [GEOMETRY, strided]) {
+        for (const relu of [false, true]) {
+          const random = new Random(g.sh * 10 + Number(relu) + 1);
+          const values = (n: number) => Float32Array.from({ length: n }, () => random.normal());
+          const x = values(g.batch * g.inH * g.inW * g.inC);
+          const w = values(g.fh * g.fw * g.inC * g.outC);
+          const bias = values(g.outC);
+          const y = new Float32Array(g.batch * g.outH * g.outW * g.outC).fill(NaN);
+          dnnl.biasConvolution(g, relu)!.forward(x, w, bias, y);
+          assertClose(y, referenceBiasConv(g, x, w, bias, relu), 1e-5, `${g.sh} ${relu}`);
+          if (relu) assert.ok(y.some((v) => v === 0) && y.some((v) => v > 0));
+          checked++;
+        }
+      }
+      assert.equal(checked, 4);
     } finally {
       dnnl.close();
     }
@@ -207,6 +286,7 @@ function planningNothing(): OneDnn & { asked: number } {
     relu: () => (fake.asked++, false),
     reluBackward: () => (fake.asked++, false),
     convolution: () => (fake.asked++, undefined),
+    biasConvolution: () => (fake.asked++, undefined),
     batchNorm: () => (fake.asked++, undefined),
     plans: () => ({ convolution: 0, batchNorm: 0, flat: 0, failures: 0 }),
     close: () => {},
@@ -232,16 +312,25 @@ Deno.test({
         const w = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 4);
         const gamma = tf.randomNormal([3], 1, 0.1, "float32", 5);
         const beta = tf.randomNormal([3], 0, 0.1, "float32", 6);
+        const bias = tf.randomNormal([4], 0, 1, "float32", 7);
         const loss = (a: tf.Tensor, x: tf.Tensor, w: tf.Tensor) =>
           tf.addN([
             tf.sum(tf.relu(tf.add(a, b))),
             tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")),
+            tf.sum(tf.fused.conv2d({
+              x: x as tf.Tensor4D,
+              filter: w as tf.Tensor4D,
+              strides: 1,
+              pad: "same",
+              bias,
+              activation: "relu",
+            })),
             tf.sum(tf.square(batchNormTraining(x, gamma, beta, 1e-3).y)),
           ]);
         return [loss(a, x, w), ...tf.grads(loss)([a, x, w])];
       });
       assertBothClose(r, 1e-4, "fallback");
-      assert.ok(fake.asked >= 6, `oneDNN was asked ${fake.asked} times`);
+      assert.ok(fake.asked >= 7, `oneDNN was asked ${fake.asked} times`);
     } finally {
       backend.oneDnn = real;
       backend.useOneDnn = used;
