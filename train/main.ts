@@ -496,13 +496,17 @@ async function exportHead<T>(
 }
 
 /**
- * z = head(encoder(x)) as one model sharing their layers. It owns no weights of its own: the
- * caller disposes the encoder and the head, never this model (that would free theirs).
+ * z = head(encoder(x)) as one flat model: the encoder's graph, then the head's layers applied
+ * in order to its output (the heads of `@selfsup/heads` are chains), shared, not copied; flat
+ * rather than nested so that whatever evaluates it sees every layer. It owns no weights of its
+ * own: the caller disposes the encoder and the head, never this model (that would free theirs).
  */
 function projectionModel(encoder: tf.LayersModel, head: tf.LayersModel): tf.LayersModel {
-  const input = tf.input({ shape: encoder.inputs[0].shape.slice(1) as number[] });
-  const h = encoder.apply(input) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: head.apply(h) as tf.SymbolicTensor });
+  let z = encoder.outputs[0];
+  for (const layer of head.layers) {
+    if (layer.getClassName() !== "InputLayer") z = layer.apply(z) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: encoder.inputs, outputs: z });
 }
 
 // Two views of the first scored images, as uint8 pairs for the report's grid.
