@@ -562,7 +562,9 @@ function biasConvolution(
   const plan = backend.activeOneDnn.biasConvolution(g, postRelu);
   if (plan === undefined) return undefined;
   const y = backend.alloc(sizeOf(info.outShape));
-  plan.forward(xv!, wv!, bv!, y);
+  // The filter's dataId stands for its values (tensors are immutable): oneDNN's layout of it
+  // is kept and reused while the tensor lives, as a frozen model's weights are every batch.
+  plan.forward(xv!, wv!, bv!, y, filter.dataId as object);
   if (relu && !postRelu) addBiasAndActivate(y, undefined, g.outC, true);
   return backend.output(y, info.outShape);
 }

@@ -69,6 +69,7 @@ const SYMBOLS = {
     result: "i32",
   },
   dnnl_memory_desc_equal: { parameters: ["usize", "usize"], result: "i32" },
+  dnnl_memory_desc_get_size: { parameters: ["usize"], result: "usize" },
   dnnl_convolution_forward_desc_init: {
     parameters: [
       "buffer", // conv desc
@@ -179,8 +180,19 @@ export interface OneDnnConvolution {
  * `outC` elements.
  */
 export interface OneDnnBiasConvolution {
-  /** y = conv(x, w) + bias, then max(y, 0) if the plan has the relu. */
-  forward(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array): void;
+  /**
+   * y = conv(x, w) + bias, then max(y, 0) if the plan has the relu. With a `key` (a tensor's
+   * dataId: an object that stands for `w`'s values as long as it lives), the plan keeps `w` in
+   * oneDNN's layout under it and skips the reorder when the key comes again: `w` must not
+   * change while its key lives.
+   */
+  forward(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array,
+    y: Float32Array,
+    key?: object,
+  ): void;
 }
 
 /**
@@ -249,7 +261,8 @@ export interface OneDnn {
   /**
    * The inference plan for a geometry with a bias, and a relu after it when `relu` (oneDNN's
    * relu maps NaN to 0: callers keep NaN away), made on first use and cached; undefined when
-   * oneDNN cannot take it, as {@linkcode OneDnn.convolution}.
+   * oneDNN cannot take it, as {@linkcode OneDnn.convolution}, except that a strided window may
+   * stop before the input's last rows or columns (negative padding at the bottom or right).
    */
   biasConvolution(g: OneDnnConvGeometry, relu: boolean): OneDnnBiasConvolution | undefined;
   /**
@@ -341,14 +354,22 @@ export function openOneDnn(options: OpenOneDnnOptions = {}): OneDnn {
 
 /**
  * The geometry's fields, each checked as a dimension (a `RangeError` otherwise), or undefined
- * when oneDNN cannot take it: it has no negative padding (the caller's own kernels do).
+ * when oneDNN cannot take it: negative padding (the caller's own kernels take it), except at
+ * the bottom and right when `negativeEnd` (a strided "valid" window that stops before the
+ * input's last rows: oneDNN's forward takes it, its gradients are not asked to).
  */
-function checkedGeometry(fn: string, g: OneDnnConvGeometry): OneDnnConvGeometry | undefined {
+function checkedGeometry(
+  fn: string,
+  g: OneDnnConvGeometry,
+  negativeEnd = false,
+): OneDnnConvGeometry | undefined {
   const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
   const fields = { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left };
   const bottom = (outH - 1) * sh + fh - inH - top;
   const right = (outW - 1) * sw + fw - inW - left;
-  if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
+  // Fewer than a stride of rows left unread: what a "valid" window count leaves.
+  const [endH, endW] = negativeEnd ? [1 - sh, 1 - sw] : [0, 0];
+  if (top < 0 || left < 0 || bottom < endH || right < endW) return undefined;
   for (const [name, value] of Object.entries(fields)) checkDimension(fn, name, value);
   return fields;
 }
@@ -769,32 +790,55 @@ function openedOneDnn(
     const biasMem = memory(scope, biasMd, 0n);
     const filterMem = memory(scope, userFilter, 0n);
     const fwd = primitive(scope, pd);
-    const filter = internalFilter(
-      scope,
-      s.dnnl_primitive_desc_query_md(pd, QUERY_WEIGHTS_MD, 0) as bigint,
-      userFilter,
-      filterMem,
-      false,
-    );
+    // The filter in the layout oneDNN chose, reordered once per weights: a frozen model's
+    // weights come again every batch, and a reorder per call cost 10-25% on a busy machine.
+    const chosen = s.dnnl_primitive_desc_query_md(pd, QUERY_WEIGHTS_MD, 0) as bigint;
+    let reorder: bigint | undefined;
+    let chosenMem = 0n;
+    let chosenLength = 0;
+    if (s.dnnl_memory_desc_equal(chosen, userFilter) === 0) {
+      chosenMem = memory(scope, chosen, 0n);
+      chosenLength = Number(s.dnnl_memory_desc_get_size(chosen)) / 4;
+      const reorderPd = create(
+        "reorder_primitive_desc_create",
+        s.dnnl_reorder_primitive_desc_create(out, userFilter, engine, chosen, engine, 0n),
+      );
+      scope.own(() => s.dnnl_primitive_desc_destroy(reorderPd));
+      reorder = primitive(scope, reorderPd);
+    }
+    const reordered = new WeakMap<object, Float32Array>();
     const xSize = g.batch * g.inH * g.inW * g.inC;
     const ySize = g.batch * g.outH * g.outW * g.outC;
     const wSize = g.fh * g.fw * g.inC * g.outC;
     const fn = "OneDnnBiasConvolution.forward";
     return {
-      forward(x, w, bias, y) {
+      forward(x, w, bias, y, key) {
         alive();
         checkFloats(fn, "x", x, xSize);
         checkFloats(fn, "w", w, wSize);
         checkFloats(fn, "bias", bias, g.outC);
         checkFloats(fn, "y", y, ySize);
+        let weights = filterMem;
+        if (reorder !== undefined) {
+          let values = key === undefined ? undefined : reordered.get(key);
+          if (values === undefined) {
+            values = new Float32Array(chosenLength);
+            setHandle(filterMem, w);
+            setHandle(chosenMem, values);
+            execute(reorder, [[ARG_SRC, filterMem], [ARG_DST, chosenMem]]);
+            if (key !== undefined) reordered.set(key, values);
+          }
+          setHandle(chosenMem, values);
+          weights = chosenMem;
+        } else {
+          setHandle(filterMem, w);
+        }
         setHandle(srcMem, x);
-        setHandle(filterMem, w);
         setHandle(biasMem, bias);
         setHandle(dstMem, y);
-        filter?.run();
         execute(fwd, [
           [ARG_SRC, srcMem],
-          [ARG_WEIGHTS, filter?.mem ?? filterMem],
+          [ARG_WEIGHTS, weights],
           [ARG_BIAS, biasMem],
           [ARG_DST, dstMem],
         ]);
@@ -995,7 +1039,7 @@ function openedOneDnn(
       return convolutionPlans.get(key, (own) => convolutionPlan(own, g));
     },
     biasConvolution(g, relu) {
-      const fields = checkedGeometry("OneDnn.biasConvolution", g);
+      const fields = checkedGeometry("OneDnn.biasConvolution", g, true);
       if (fields === undefined) return undefined;
       const key = `bias convolution ${JSON.stringify(fields)}${relu ? " + relu" : ""}`;
       return biasConvolutionPlans.get(key, (own) => biasConvolutionPlan(own, g, relu));

@@ -200,25 +200,61 @@ Deno.test({
   fn: () => {
     const dnnl = openOneDnn();
     try {
-      // "same" at stride 1, and symmetric padding 1 at stride 2 of an even size (whose last
-      // window ends before the input does), as the encoders' strided convolutions.
+      // "same" at stride 1; symmetric padding 1 at stride 2 of an even size, as the encoders'
+      // strided convolutions; and unpadded ("valid") windows that stop before the input's last
+      // row and column (negative padding at the bottom and right), as their 1x1 shortcuts.
       const strided = { ...GEOMETRY, inH: 6, inW: 6, outH: 3, outW: 3, sh: 2, sw: 2 };
+      const valid = { ...strided, outH: 2, outW: 2, top: 0, left: 0 };
+      const shortcut = { ...strided, outH: 3, outW: 3, top: 0, left: 0, fh: 1, fw: 1 };
       let checked = 0;
-      for (const g of [GEOMETRY, strided]) {
+      for (const g of [GEOMETRY, strided, valid, shortcut]) {
         for (const relu of [false, true]) {
-          const random = new Random(g.sh * 10 + Number(relu) + 1);
+          const random = new Random(checked + 1);
           const values = (n: number) => Float32Array.from({ length: n }, () => random.normal());
           const x = values(g.batch * g.inH * g.inW * g.inC);
           const w = values(g.fh * g.fw * g.inC * g.outC);
           const bias = values(g.outC);
           const y = new Float32Array(g.batch * g.outH * g.outW * g.outC).fill(NaN);
           dnnl.biasConvolution(g, relu)!.forward(x, w, bias, y);
-          assertClose(y, referenceBiasConv(g, x, w, bias, relu), 1e-5, `${g.sh} ${relu}`);
+          assertClose(y, referenceBiasConv(g, x, w, bias, relu), 1e-5, `${checked} ${relu}`);
           if (relu) assert.ok(y.some((v) => v === 0) && y.some((v) => v > 0));
           checked++;
         }
       }
-      assert.equal(checked, 4);
+      assert.equal(checked, 8);
+      // The training plans take no negative padding (their gradients would need it).
+      assert.equal(dnnl.convolution(valid), undefined);
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "oneDNN's bias convolution keeps each keyed filter's layout apart, in one plan",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      const g = { ...GEOMETRY, inC: 16, outC: 16 };
+      const random = new Random(3);
+      const values = (n: number) => Float32Array.from({ length: n }, () => random.normal());
+      const x = values(g.batch * g.inH * g.inW * g.inC);
+      const bias = values(g.outC);
+      const [w1, w2] = [0, 1].map(() => values(g.fh * g.fw * g.inC * g.outC));
+      const [k1, k2] = [{}, {}];
+      const plan = dnnl.biasConvolution(g, false)!;
+      // Two filters of one geometry (two layers of a model), alternating, keyed and not.
+      const calls: [Float32Array, object | undefined][] = [[w1, k1], [w2, k2], [w1, k1], [
+        w2,
+        undefined,
+      ], [w2, k2]];
+      for (const [i, [w, key]] of calls.entries()) {
+        const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+        plan.forward(x, w, bias, y, key);
+        assertClose(y, referenceBiasConv(g, x, w, bias, false), 1e-5, `call ${i}`);
+      }
+      assert.equal(dnnl.plans().convolution, 1);
     } finally {
       dnnl.close();
     }
