@@ -27,7 +27,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { startBackend } from "@selfsup/backends";
@@ -57,103 +56,30 @@ import {
   transformationPrediction,
 } from "./ablations/transformation_prediction.ts";
 import { ablationReport } from "./ablations/report.ts";
+import {
+  machine,
+  parseRunArgs,
+  readJson,
+  replaceSection,
+  runTrainRuns,
+  trainArgs,
+} from "./_train_runs.ts";
 
-const MARK_BEGIN = "<!-- bench:ablations begin -->";
-const MARK_END = "<!-- bench:ablations end -->";
-
-const dashes = Deno.args.indexOf("--");
-const own = dashes < 0 ? Deno.args : Deno.args.slice(0, dashes);
-const extra = dashes < 0 ? [] : Deno.args.slice(dashes + 1);
-const { values } = parseArgs({
-  args: own,
-  options: {
-    quick: { type: "boolean", default: false },
-    smoke: { type: "boolean", default: false },
-    seed: { type: "string", default: "1" },
-    backend: { type: "string", default: "auto" },
-    "evaluate-on": { type: "string", default: "validation" },
-    runs: { type: "string", default: "runs/ablations" },
-    out: { type: "string", default: "bench/results" },
-    only: { type: "string" },
-  },
-});
-const fail = (message: string) => {
-  console.error(`bench:ablations: ${message}`);
-  Deno.exit(2);
-};
-const seed = Number(values.seed);
-if (!Number.isInteger(seed) || seed < 1) fail(`--seed must be an integer >= 1, got ${values.seed}`);
-const evaluateOn = values["evaluate-on"];
-if (evaluateOn !== "test" && evaluateOn !== "validation") {
-  fail(`--evaluate-on must be test or validation, got ${evaluateOn}`);
-}
-if (values.quick && values.smoke) fail("--quick and --smoke are alternatives: give one of them");
-const version = values.smoke ? "smoke" : values.quick ? "quick" : "full";
-const budget: AblationBudget = { full: FULL, quick: QUICK, smoke: SMOKE }[version];
-const folder = `${values.runs}/${version}-seed${seed}${evaluateOn === "test" ? "-test" : ""}`;
+const BUDGETS = { full: FULL, quick: QUICK, smoke: SMOKE };
+const args = parseRunArgs(
+  "bench:ablations",
+  Deno.args,
+  { evaluateOn: "validation", runs: "runs/ablations" },
+  (version) => ablationPlan(BUDGETS[version]).runs.map((run) => run.name),
+);
+const { version, seed, evaluateOn, command } = args;
+const budget: AblationBudget = BUDGETS[version];
+const folder = `${args.runs}/${version}-seed${seed}${evaluateOn === "test" ? "-test" : ""}`;
 const plan = ablationPlan(budget);
-const only = values.only?.split(",");
-if (only !== undefined) {
-  const unknown = only.filter((name) => !plan.runs.some((run) => run.name === name));
-  if (unknown.length > 0) {
-    fail(
-      `--only must name runs of ${plan.runs.map((r) => r.name).join(", ")}, got ` +
-        unknown.join(", "),
-    );
-  }
-}
-const command = `deno task bench:ablations ${Deno.args.join(" ")}`.trim();
-await Deno.mkdir(folder, { recursive: true });
-const timesFile = `${folder}/wall-seconds.json`;
-const wallSeconds = (await readJson(timesFile) ?? {}) as Record<string, number>;
-
-const commands: Record<string, string> = {};
-for (const run of plan.runs) {
-  const dir = `${folder}/${run.name}`;
-  const args = [
-    ...run.flags,
-    ...(run.after === undefined ? [] : ["--pretrained", `${folder}/${run.after}`]),
-    "--seed",
-    String(seed),
-    "--backend",
-    values.backend,
-    "--evaluate-on",
-    evaluateOn,
-    "--runs",
-    folder,
-    "--name",
-    run.name,
-    ...extra,
-  ];
-  commands[run.name] = `deno task train ${args.join(" ")}`;
-  if (only !== undefined && !only.includes(run.name)) continue;
-  if (await exists(`${dir}/results.json`)) {
-    console.log(`bench:ablations: ${run.name} already finished (${dir})`);
-    continue;
-  }
-  const resume = await exists(dir);
-  console.log(`bench:ablations: ${run.name}: ${resume ? `--resume ${dir}` : commands[run.name]}`);
-  const start = performance.now();
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      new URL("../train/main.ts", import.meta.url).pathname,
-      ...(resume ? ["--resume", dir] : args),
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  if (!status.success) {
-    console.error(`bench:ablations: ${run.name} failed (exit ${status.code}); run again to resume`);
-    Deno.exit(1);
-  }
-  wallSeconds[run.name] = (wallSeconds[run.name] ?? 0) + (performance.now() - start) / 1000;
-  await Deno.writeTextFile(timesFile, JSON.stringify(wallSeconds, null, 2) + "\n");
-}
+const commands = Object.fromEntries(
+  plan.runs.map((run) => [run.name, `deno task train ${trainArgs(run, folder, args).join(" ")}`]),
+);
+const wallSeconds = await runTrainRuns("bench:ablations", folder, plan.runs, args);
 
 const results: Results = {};
 for (const run of plan.runs) {
@@ -210,19 +136,19 @@ const report = ablationReport({
 const name = `ablations${version === "full" ? "" : `-${version}`}${
   evaluateOn === "test" ? "-test" : ""
 }`;
-await Deno.mkdir(values.out, { recursive: true });
+await Deno.mkdir(args.out, { recursive: true });
 await Deno.writeTextFile(
-  `${values.out}/${name}.json`,
+  `${args.out}/${name}.json`,
   JSON.stringify(
     { command, seed, evaluateOn, budget, wallSeconds, commands, results, predictions, claims },
     null,
     2,
   ) + "\n",
 );
-await Deno.writeTextFile(`${values.out}/${name}.md`, `# bench:ablations (${version})\n\n${report}`);
-console.log(`\n${report}\nbench:ablations: wrote ${values.out}/${name}.md and .json`);
-if (version === "full" && missing.length === 0 && only === undefined) {
-  await replaceSection("BENCHMARKS.md", report);
+await Deno.writeTextFile(`${args.out}/${name}.md`, `# bench:ablations (${version})\n\n${report}`);
+console.log(`\n${report}\nbench:ablations: wrote ${args.out}/${name}.md and .json`);
+if (version === "full" && missing.length === 0 && !args.only) {
+  await replaceSection("BENCHMARKS.md", "bench:ablations", report);
   console.log("bench:ablations: BENCHMARKS.md updated");
 }
 
@@ -237,7 +163,7 @@ async function transformationRows(): Promise<PredictionRow[] | null> {
   const cached = await readJson(cache) as PredictionRow[] | null;
   if (cached !== null) return cached;
   tf.enableProdMode();
-  const backend = await startBackend(values.backend as "auto");
+  const backend = await startBackend(args.backend as "auto");
   console.log(`bench:ablations: transformation prediction on ${backend.name}`);
   const config = await readJson(`${dir}/config.json`) as { settings: RunSettings };
   const s = config.settings;
@@ -295,42 +221,4 @@ async function loadFromMemory(dir: string): Promise<tf.LayersModel> {
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
     }),
   );
-}
-
-async function replaceSection(path: string, body: string): Promise<void> {
-  const text = await Deno.readTextFile(path);
-  const begin = text.indexOf(MARK_BEGIN);
-  const end = text.indexOf(MARK_END);
-  if (begin < 0 || end < begin) {
-    throw new Error(`${path} has no ${MARK_BEGIN} ... ${MARK_END} section`);
-  }
-  await Deno.writeTextFile(
-    path,
-    `${text.slice(0, begin + MARK_BEGIN.length)}\n${body}\n${text.slice(end)}`,
-  );
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
-    .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
-  return `${navigator.hardwareConcurrency} cores, ${cpu}, Deno ${Deno.version.deno}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
 }

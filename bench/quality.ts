@@ -9,7 +9,7 @@
  * BENCHMARKS.md between its markers.
  *
  * ```sh
- * deno task bench:quality --quick           # about 15 minutes on a 2-core CPU with blas
+ * deno task bench:quality --quick           # about 20 minutes on a 2-core CPU with blas
  * deno task bench:quality                   # the full version: 30 minutes per pretraining
  * deno task bench:quality --seed 2 --evaluate-on validation   # to choose settings
  * deno task bench:quality --quick -- --temperature 0.2        # extra flags for every run
@@ -22,107 +22,33 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { FULL, type QualityRun, qualityRuns, QUICK, SMOKE } from "./quality/plan.ts";
+import { FULL, qualityRuns, QUICK, SMOKE } from "./quality/plan.ts";
 import { markdownTable, type QualityRow, rowsOf, type RunResults } from "./quality/table.ts";
 import { curveOf, type CurvePoint, qualityChart } from "./quality/chart.ts";
 import { claims } from "./quality/claims.ts";
+import {
+  machine,
+  parseRunArgs,
+  readJson,
+  replaceSection,
+  runTrainRuns,
+  type TrainRun,
+} from "./_train_runs.ts";
 
-const MARK_BEGIN = "<!-- bench:quality begin -->";
-const MARK_END = "<!-- bench:quality end -->";
-
-const dashes = Deno.args.indexOf("--");
-const own = dashes < 0 ? Deno.args : Deno.args.slice(0, dashes);
-const extra = dashes < 0 ? [] : Deno.args.slice(dashes + 1);
-const { values } = parseArgs({
-  args: own,
-  options: {
-    quick: { type: "boolean", default: false },
-    smoke: { type: "boolean", default: false },
-    seed: { type: "string", default: "1" },
-    backend: { type: "string", default: "auto" },
-    "evaluate-on": { type: "string", default: "test" },
-    runs: { type: "string", default: "runs/quality" },
-    out: { type: "string", default: "bench/results" },
-    only: { type: "string" },
-  },
-});
-const seed = Number(values.seed);
-if (!Number.isInteger(seed) || seed < 1) {
-  console.error(`bench:quality: --seed must be an integer >= 1, got ${values.seed}`);
-  Deno.exit(2);
-}
-const evaluateOn = values["evaluate-on"];
-if (evaluateOn !== "test" && evaluateOn !== "validation") {
-  console.error(`bench:quality: --evaluate-on must be test or validation, got ${evaluateOn}`);
-  Deno.exit(2);
-}
-const version = values.smoke ? "smoke" : values.quick ? "quick" : "full";
-const budget = { full: FULL, quick: QUICK, smoke: SMOKE }[version];
-const folder = `${values.runs}/${version}-seed${seed}${
+const BUDGETS = { full: FULL, quick: QUICK, smoke: SMOKE };
+const args = parseRunArgs(
+  "bench:quality",
+  Deno.args,
+  { evaluateOn: "test", runs: "runs/quality" },
+  (version) => qualityRuns(BUDGETS[version]).map((run) => run.name),
+);
+const { version, seed, evaluateOn } = args;
+const budget = BUDGETS[version];
+const folder = `${args.runs}/${version}-seed${seed}${
   evaluateOn === "validation" ? "-validation" : ""
 }`;
 const plan = qualityRuns(budget);
-const only = values.only?.split(",");
-if (only !== undefined) {
-  const unknown = only.filter((name) => !plan.some((run) => run.name === name));
-  if (unknown.length > 0) {
-    console.error(
-      `bench:quality: --only must name runs of ${plan.map((r) => r.name).join(", ")}, got ` +
-        unknown.join(", "),
-    );
-    Deno.exit(2);
-  }
-}
-const command = `deno task bench:quality ${Deno.args.join(" ")}`.trim();
-await Deno.mkdir(folder, { recursive: true });
-const timesFile = `${folder}/wall-seconds.json`;
-const wallSeconds = (await readJson(timesFile) ?? {}) as Record<string, number>;
-
-for (const run of plan) {
-  if (only !== undefined && !only.includes(run.name)) continue;
-  const dir = `${folder}/${run.name}`;
-  if (await exists(`${dir}/results.json`)) {
-    console.log(`bench:quality: ${run.name} already finished (${dir})`);
-    continue;
-  }
-  const args = await exists(dir) ? ["--resume", dir] : [
-    ...run.flags,
-    ...(run.after === undefined ? [] : ["--pretrained", `${folder}/${run.after}`]),
-    "--seed",
-    String(seed),
-    "--backend",
-    values.backend,
-    "--evaluate-on",
-    evaluateOn,
-    "--runs",
-    folder,
-    "--name",
-    run.name,
-    ...extra,
-  ];
-  console.log(`bench:quality: ${run.name}: deno task train ${args.join(" ")}`);
-  const start = performance.now();
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      new URL("../train/main.ts", import.meta.url).pathname,
-      ...args,
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  if (!status.success) {
-    console.error(`bench:quality: ${run.name} failed (exit ${status.code}); run again to resume`);
-    Deno.exit(1);
-  }
-  wallSeconds[run.name] = (wallSeconds[run.name] ?? 0) + (performance.now() - start) / 1000;
-  await Deno.writeTextFile(timesFile, JSON.stringify(wallSeconds, null, 2) + "\n");
-}
+const wallSeconds = await runTrainRuns("bench:quality", folder, plan, args);
 
 const rows: QualityRow[] = [];
 const curves: CurvePoint[] = [];
@@ -148,10 +74,11 @@ if (rows.length === 0) {
 }
 
 const name = `quality-${version}${evaluateOn === "validation" ? "-validation" : ""}`;
-await Deno.mkdir(values.out, { recursive: true });
-await Deno.writeTextFile(`${values.out}/${name}.svg`, await qualityChart(rows, curves));
+const { out, command } = args;
+await Deno.mkdir(out, { recursive: true });
+await Deno.writeTextFile(`${out}/${name}.svg`, await qualityChart(rows, curves));
 await Deno.writeTextFile(
-  `${values.out}/${name}.json`,
+  `${out}/${name}.json`,
   JSON.stringify({ command, seed, evaluateOn, budget, wallSeconds, results }, null, 2) + "\n",
 );
 const missing = plan.filter((run) => results[run.name] === undefined).map((run) => run.name);
@@ -170,57 +97,20 @@ const report = [
   ...claims(rows, benchEncoder!).map((line) => `- ${line}`),
   "",
 ].join("\n");
-await Deno.writeTextFile(`${values.out}/${name}.md`, `# bench:quality (${version})\n\n${report}`);
-console.log(`\n${report}\nbench:quality: wrote ${values.out}/${name}.md, .svg and .json`);
-if (version === "full" && evaluateOn === "test" && missing.length === 0 && only === undefined) {
+await Deno.writeTextFile(`${out}/${name}.md`, `# bench:quality (${version})\n\n${report}`);
+console.log(`\n${report}\nbench:quality: wrote ${out}/${name}.md, .svg and .json`);
+if (version === "full" && evaluateOn === "test" && missing.length === 0 && !args.only) {
   await replaceSection(
     "BENCHMARKS.md",
+    "bench:quality",
     report.replace(`](${name}.svg)`, `](bench/results/${name}.svg)`),
   );
   console.log("bench:quality: BENCHMARKS.md updated");
 }
 
-async function curveFor(run: QualityRun, r: RunResults): Promise<CurvePoint[]> {
+async function curveFor(run: TrainRun, r: RunResults): Promise<CurvePoint[]> {
   const text = await Deno.readTextFile(`${folder}/${run.name}/metrics.jsonl`);
   const lines = text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
   const [first] = r.stages;
   return curveOf(run.name, lines, first.steps, first.seconds ?? 0);
-}
-
-async function replaceSection(path: string, body: string): Promise<void> {
-  const text = await Deno.readTextFile(path);
-  const begin = text.indexOf(MARK_BEGIN);
-  const end = text.indexOf(MARK_END);
-  if (begin < 0 || end < begin) {
-    throw new Error(`${path} has no ${MARK_BEGIN} ... ${MARK_END} section`);
-  }
-  await Deno.writeTextFile(
-    path,
-    `${text.slice(0, begin + MARK_BEGIN.length)}\n${body}\n${text.slice(end)}`,
-  );
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
-    .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
-  return `${navigator.hardwareConcurrency} cores, ${cpu}, Deno ${Deno.version.deno}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
 }

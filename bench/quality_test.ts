@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FULL, qualityRuns, QUICK } from "./quality/plan.ts";
+import { FULL, qualityRuns, QUICK, SMOKE } from "./quality/plan.ts";
 
 // The whole benchmark with --smoke runs (tiny model and data, seconds each) through the train
 // app: every run finishes, and the table, chart and claims come out of their results.
@@ -30,13 +30,13 @@ Deno.test("bench:quality --smoke runs every train run and writes the table, char
     assert.match(table, /The distilled student beats the same student on the 1% labels alone/);
     assert.match(await Deno.readTextFile(`${dir}/out/quality-smoke.svg`), /^<svg/);
     const saved = JSON.parse(await Deno.readTextFile(`${dir}/out/quality-smoke.json`));
-    assert.equal(Object.keys(saved.results).length, qualityRuns(QUICK).length);
+    assert.equal(Object.keys(saved.results).length, qualityRuns(SMOKE).length);
     // Run again: every run is found finished, none is trained again, the table is the same.
     const second = await run(args);
     assert.equal(second.code, 0);
     assert.equal(
       new TextDecoder().decode(second.stdout).match(/already finished/g)?.length,
-      qualityRuns(QUICK).length,
+      qualityRuns(SMOKE).length,
     );
     const again = await Deno.readTextFile(`${dir}/out/quality-smoke.md`);
     assert.equal(again.split("\n").slice(4).join("\n"), table.split("\n").slice(4).join("\n"));

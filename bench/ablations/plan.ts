@@ -7,16 +7,10 @@
  *
  * @module
  */
+import type { TrainRun } from "../_train_runs.ts";
 
 /** A benchmark run: one `deno task train` invocation. */
-export interface AblationRun {
-  /** Run name (its folder under the benchmark's runs folder). */
-  name: string;
-  /** Flags of `train/main.ts`, before the shared ones (seed, runs folder, name, extras). */
-  flags: string[];
-  /** Run that must finish first (its folder is passed to `--pretrained`). */
-  after?: string;
-}
+export type AblationRun = TrainRun;
 
 /**
  * The transformations of SimCLR's augmentation study (arXiv:2002.05709, figure 5) in the
