@@ -30,6 +30,7 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { startBackend } from "@selfsup/backends";
+import { loadModel } from "@selfsup/encoders/model_files";
 import { loadTrainData } from "@selfsup/train/data_source";
 import { type AblationBudget, ablationPlan, FULL, QUICK, SMOKE } from "./ablations/plan.ts";
 import {
@@ -181,8 +182,8 @@ async function transformationRows(): Promise<PredictionRow[] | null> {
       }
       : {}),
   });
-  const encoder = await loadFromMemory(join(dir, "encoder"));
-  const head = await loadFromMemory(join(dir, "head"));
+  const encoder = await loadModel(join(dir, "encoder"));
+  const head = await loadModel(join(dir, "head"));
   try {
     const rows = await transformationPrediction(
       encoder,
@@ -208,17 +209,4 @@ interface RunSettings {
   limitTrain: number | null;
   limitTest: number | null;
   colorStrength: number;
-}
-
-/** A model folder (model.json + weights.bin) loaded with plain tfjs from memory. */
-async function loadFromMemory(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
-  const weights = await Deno.readFile(join(dir, "weights.bin"));
-  return await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
-    }),
-  );
 }
