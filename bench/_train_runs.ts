@@ -7,19 +7,6 @@
  */
 import { parseArgs } from "node:util";
 
-/**
- * Flags chosen on the validation slice where the train app's default does not fit these
- * 28x28 images yet, by method. BYOL's base rate: 0.2 (the paper's, for ImageNet; the train
- * app's default) against 1.0 (solo-learn's CIFAR-10 value) and 2.0, each `deno task train
- * --method byol --epochs 0.5 --evaluate-on validation --baselines none --probe-epochs 10
- * --base-lr X` (seed 1, 115 steps of 256, 2026-11-29): kNN / probe on the 1,000 validation
- * images 69.4% / 71.5%, 71.1% / 76.6%, 71.9% / 77.1%. 1.0 and 2.0 are within noise of each
- * other (one validation image is 0.1 point); the smaller is taken.
- */
-export const CHOSEN_ON_VALIDATION: Record<string, string[]> = {
-  byol: ["--base-lr", "1.0"],
-};
-
 /** The benchmark versions: the full one, a quick one, and a seconds-long one for tests. */
 export type Version = "full" | "quick" | "smoke";
 

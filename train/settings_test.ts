@@ -71,7 +71,21 @@ Deno.test("defaults follow the papers, scaled to the run", () => {
   assert.equal(simclr.tau, null);
   assert.equal(simclr.encoder, "resnet18x0.25");
   const byol = run(["--method", "byol", "--epochs", "3"]);
-  assert.equal(byol.learningRate, 0.2);
+  assert.equal(byol.learningRate, null); // by image size: resolveForImages
+  assert.equal(resolveForImages(byol, 28, 28).learningRate, 1.0);
+  assert.equal(resolveForImages(byol, 96, 96).learningRate, 0.2);
+  assert.equal(
+    resolveForImages(run(["--method", "byol", "--batch-size", "512"]), 28, 28).learningRate,
+    2.0,
+  );
+  assert.equal(
+    resolveForImages(run(["--method", "byol", "--base-lr", "0.5"]), 28, 28).learningRate,
+    0.5,
+  );
+  assert.equal(
+    resolveForImages(run(["--method", "byol", "--learning-rate", "3"]), 28, 28).learningRate,
+    3,
+  );
   assert.equal(byol.tau, 0.99);
   assert.equal(byol.weightDecay, 1.5e-6);
   assert.equal(byol.minutes, null);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { CHOSEN_ON_VALIDATION, type TrainRun } from "../_train_runs.ts";
+import type { TrainRun } from "../_train_runs.ts";
 
 /** A benchmark run: one `deno task train` invocation. */
 export type AblationRun = TrainRun;
@@ -222,7 +222,6 @@ export function ablationPlan(budget: AblationBudget): AblationPlan {
         const flags = method === "simclr" ? simclr(batchSize, String(epochs)) : [
           "--method",
           "byol",
-          ...CHOSEN_ON_VALIDATION.byol,
           "--epochs",
           String(epochs),
           "--batch-size",

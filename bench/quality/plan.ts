@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CHOSEN_ON_VALIDATION, type TrainRun } from "../_train_runs.ts";
+import type { TrainRun } from "../_train_runs.ts";
 
 /** A benchmark run: one `deno task train` invocation. */
 export interface QualityRun extends TrainRun {
@@ -133,7 +133,7 @@ export function qualityRuns(budget: QualityBudget): QualityRun[] {
     { name: "simclr", flags: ["--method", "simclr", ...minutes, ...probe, ...none] },
     {
       name: "byol",
-      flags: ["--method", "byol", ...CHOSEN_ON_VALIDATION.byol, ...minutes, ...probe, ...none],
+      flags: ["--method", "byol", ...minutes, ...probe, ...none],
     },
     { name: pretrained, flags: [...simclrv2("1%"), ...minutes], labels: "1%" },
     { name: "simclrv2-10pct-self", flags: simclrv2("10%"), after: pretrained, labels: "10%" },

@@ -118,7 +118,7 @@ export function pretrainOptimizer(settings: Settings): tf.Optimizer {
 /** The (pre)training rate: warmup over `--warmup` of the steps, then cosine decay to 0. */
 export function pretrainSchedule(settings: Settings, totalSteps: number): (step: number) => number {
   return warmupCosine({
-    baseLr: settings.learningRate,
+    baseLr: settings.learningRate!,
     warmupSteps: Math.round(settings.warmup * totalSteps),
     totalSteps,
   });
