@@ -3,13 +3,13 @@
 // "overwrite") and kills this process with SIGKILL just before the save step Deno.args[1]: a
 // real crash, in which no catch or finally block runs and the OS closes the open files.
 import * as tf from "@tensorflow/tfjs";
-import { saveHooks } from "./_atomic_folder.ts";
+import { atomicFolderHooks } from "@selfsup/internal/atomic_folder";
 import { saveModel } from "./model_files.ts";
 import { smallConvNet } from "./small_conv_net.ts";
 
 tf.enableProdMode();
 const [dir, step, seed, mode] = Deno.args;
-saveHooks.beforeStep = (current) => {
+atomicFolderHooks.beforeStep = (current) => {
   if (current !== step) return;
   Deno.kill(Deno.pid, "SIGKILL");
   return new Promise<void>(() => {}); // never reached the next step, even for an instant

@@ -32,7 +32,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
 import { checkBoolean, checkOptions, describe, typeError } from "@selfsup/internal";
-import { folderNames, recoverFolder, saveHooks, writeFolder } from "./_atomic_folder.ts";
+import { recoverFolder, writeFolder } from "@selfsup/internal/atomic_folder";
 import { modelFromTopology } from "./_model_from_topology.ts";
 
 /**
@@ -130,12 +130,13 @@ export async function saveModel(
   const overwrite = options.overwrite === undefined
     ? false
     : checkBoolean(fn, "options.overwrite", options.overwrite);
-  const names = folderNames(path.resolve(dir));
-  await checkParent(fn, dir, names.parent);
+  const target = path.resolve(dir);
+  await checkParent(fn, dir, path.dirname(target));
 
-  await saveHooks.beforeStep("recover");
-  await recoverFolder(names, true);
-  const there = await whatIsAt(names.target);
+  // What is there once an interrupted save is finished or undone decides whether we may
+  // replace it (writeFolder would replace anything).
+  await recoverFolder(target, { clean: true });
+  const there = await whatIsAt(target);
   if (there.kind !== "none" && !overwrite) {
     throw new Error(
       `${fn}(): dir must be a path where nothing exists yet (pass { overwrite: true } to ` +
@@ -165,14 +166,10 @@ export async function saveModel(
     modelTopology: modelTopology as object,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: weightSpecs }],
   };
-  await writeFolder(
-    names,
-    [
-      [WEIGHTS_BIN, weights],
-      [MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson))],
-    ],
-    there.kind !== "none",
-  );
+  await writeFolder(target, [
+    { name: WEIGHTS_BIN, bytes: weights },
+    { name: MODEL_JSON, bytes: new TextEncoder().encode(JSON.stringify(modelJson)) },
+  ]);
 }
 
 /**
@@ -228,7 +225,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     throw typeError(fn, "dir", "a non-empty string", dir);
   }
   try {
-    await recoverFolder(folderNames(path.resolve(dir)), false);
+    await recoverFolder(dir);
   } catch {
     // Nothing to recover from, or a path that cannot hold a model: said just below.
   }

@@ -5,8 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { SAVE_STEPS, type SaveStep } from "./_atomic_folder.ts";
-import { loadModel, saveModel } from "./model_files.ts";
+import { type WriteStep, writeSteps } from "@selfsup/internal/atomic_folder";
+import { loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from "./model_files.ts";
 import { smallConvNet } from "./small_conv_net.ts";
 
 tf.enableProdMode();
@@ -14,9 +14,11 @@ tf.enableProdMode();
 const CHILD = new URL("./_save_crash_child.ts", import.meta.url).pathname;
 const build = (seed: number) => smallConvNet({ inputShape: [6, 6, 1], filters: [8, 16], seed });
 const OLD = 1, NEW = 2, LATER = 3;
+/** Every step of a save, in order (saveModel writes the weights first). */
+const SAVE_STEPS = writeSteps([WEIGHTS_BIN, MODEL_JSON]);
 
 /** Runs the child: saves model NEW to `dir`, crashing just before `step`. */
-async function crashAt(dir: string, step: SaveStep, overwrite: boolean): Promise<void> {
+async function crashAt(dir: string, step: WriteStep, overwrite: boolean): Promise<void> {
   const { signal, success, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CHILD, dir, step, String(NEW), overwrite ? "overwrite" : ""],
     stdout: "null",
@@ -60,7 +62,7 @@ async function copyTree(from: string, to: string): Promise<void> {
  * What the target must hold after recovery from a crash before `step`: nothing (a first save
  * that had not published), the old model, or the new one.
  */
-function expected(step: SaveStep, overwrite: boolean): number | undefined {
+function expected(step: WriteStep, overwrite: boolean): number | undefined {
   const published = SAVE_STEPS.indexOf(step) >= SAVE_STEPS.indexOf("move new in");
   return published ? NEW : overwrite ? OLD : undefined;
 }

@@ -97,7 +97,8 @@ Deno.test("--resume of a folder with a damaged checkpoint exits 2 and changes no
     JSON.stringify({ format: 1, bytes: 4, sha256: "00".repeat(32), state: {} }),
   );
   await Deno.writeFile(join(dir, "checkpoint", "tensors.bin"), new Uint8Array(4));
-  await Deno.mkdir(join(dir, ".checkpoint.tmp-1-1"));
+  // An unfinished write's staging folder: a refused resume must not remove it either.
+  await Deno.mkdir(join(dir, ".checkpoint.tmp-0123456789abcdef"));
   await refused(["--resume", dir], /checkpoint .* is damaged: tensors\.bin does not match/);
   await Deno.writeTextFile(join(dir, "checkpoint", "state.json"), "{");
   await refused(["--resume", dir], /is damaged: state\.json/);

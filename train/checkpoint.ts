@@ -1,11 +1,15 @@
 import { join } from "node:path";
+import {
+  atomicFolderHooks,
+  currentFolder,
+  recoverFolder,
+  writeFolder,
+} from "@selfsup/internal/atomic_folder";
 
 /** The checkpoint's folder name inside a run folder. */
 export const CHECKPOINT_DIR = "checkpoint";
 const STATE_JSON = "state.json";
 const TENSORS_BIN = "tensors.bin";
-const TMP_PREFIX = ".checkpoint.tmp-";
-const OLD_PREFIX = ".checkpoint.old-";
 const FORMAT = 1;
 
 /** A checkpoint that cannot be read: main prints the message and exits with code 2. */
@@ -25,10 +29,11 @@ let written = 0;
 
 /**
  * Writes `state` (plain data whose typed arrays go to `tensors.bin`) as the run's checkpoint,
- * atomically: both files are written and flushed in a hidden temporary folder beside it, the
- * old checkpoint moves aside, the new one is renamed into place, then the old one is removed.
- * A crash at any point leaves the old checkpoint or the new one (see
- * {@linkcode recoverCheckpoint}).
+ * atomically, by `writeFolder` of `@selfsup/internal/atomic_folder`: both files are written
+ * and flushed in a hidden folder beside it (`.checkpoint.tmp-*`), the old checkpoint moves
+ * aside, the new one is renamed into place, then the old one is removed. A crash at any point
+ * leaves the old checkpoint or the new one (see {@linkcode recoverCheckpoint}); leftovers of an
+ * earlier crash are recovered and removed first.
  *
  * @param runDir The run folder.
  * @param state Plain data: objects, arrays, numbers, strings, booleans, null and
@@ -78,40 +83,32 @@ export async function writeCheckpoint(runDir: string, state: unknown): Promise<v
   });
 
   written += 1;
-  const tmp = join(runDir, `${TMP_PREFIX}${Deno.pid}-${written}`);
-  await Deno.mkdir(tmp);
-  await writeSynced(join(tmp, STATE_JSON), new TextEncoder().encode(header));
+  const target = join(runDir, CHECKPOINT_DIR);
   if (Deno.env.get(HANG_ENV) === String(written)) {
     // Test hook: stop half-way through the weights so a test can SIGKILL a real write.
-    const file = await Deno.open(join(tmp, TENSORS_BIN), { write: true, create: true });
-    await file.write(bin.subarray(0, bin.byteLength >> 1));
-    await file.sync();
-    console.error(`checkpoint ${written}: hanging for the test`);
-    await new Promise(() => {});
+    const at = `write ${TENSORS_BIN} (second half)`;
+    atomicFolderHooks.beforeStep = (step, folder) => {
+      if (step !== at || folder !== target) return;
+      console.error(`checkpoint ${written}: hanging for the test`);
+      return new Promise(() => {});
+    };
   }
-  await writeSynced(join(tmp, TENSORS_BIN), bin);
-  const target = join(runDir, CHECKPOINT_DIR);
-  const old = join(runDir, `${OLD_PREFIX}${Deno.pid}-${written}`);
-  let moved = false;
-  try {
-    await Deno.rename(target, old);
-    moved = true;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.rename(tmp, target);
-  if (moved) await Deno.remove(old, { recursive: true });
+  await writeFolder(target, [
+    { name: STATE_JSON, bytes: new TextEncoder().encode(header) },
+    { name: TENSORS_BIN, bytes: bin },
+  ]);
 }
 
 /**
  * Reads and verifies the run's checkpoint (size and SHA-256 of `tensors.bin`), or null when
- * there is none. A checkpoint moved aside by a write that crashed before the new one was in
- * place counts as the checkpoint. Nothing on disk changes.
+ * there is none. When a write crashed between moving the old checkpoint aside and renaming the
+ * new one in, the checkpoint is the complete new one, or else the old one: the one
+ * {@linkcode recoverCheckpoint} will put in place. Nothing on disk changes.
  *
  * @throws {CheckpointError} When the checkpoint is damaged.
  */
 export async function readCheckpoint(runDir: string): Promise<unknown | null> {
-  const dir = await currentCheckpoint(runDir);
+  const dir = await currentFolder(join(runDir, CHECKPOINT_DIR));
   if (dir === null) return null;
   const where = `the checkpoint ${dir}`;
   let header: { format: number; bytes: number; sha256: string; state: unknown };
@@ -161,61 +158,15 @@ export async function readCheckpoint(runDir: string): Promise<unknown | null> {
 }
 
 /**
- * Cleans up after a crash: puts a checkpoint moved aside back when the new one never arrived,
- * then removes the hidden temporary and old folders. Call it once the checkpoint has been read
- * successfully (so that a refused run changes nothing).
+ * Cleans up after a crash: when the checkpoint is missing, puts the complete new one left by
+ * an interrupted write (or else the old one it moved aside) in place, then removes the hidden
+ * `.checkpoint.tmp-*` folders. Call it once the checkpoint has been read successfully (so that
+ * a refused run changes nothing).
  *
  * @returns The names removed.
  */
 export async function recoverCheckpoint(runDir: string): Promise<string[]> {
-  const current = join(runDir, CHECKPOINT_DIR);
-  const hidden = await hiddenFolders(runDir);
-  if (!(await exists(current))) {
-    const old = hidden.filter((n) => n.startsWith(OLD_PREFIX)).sort().at(-1);
-    if (old !== undefined) await Deno.rename(join(runDir, old), current);
-  }
-  const removed: string[] = [];
-  for (const name of await hiddenFolders(runDir)) {
-    await Deno.remove(join(runDir, name), { recursive: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
-async function currentCheckpoint(runDir: string): Promise<string | null> {
-  const current = join(runDir, CHECKPOINT_DIR);
-  if (await exists(current)) return current;
-  const old = (await hiddenFolders(runDir)).filter((n) => n.startsWith(OLD_PREFIX)).sort().at(-1);
-  return old === undefined ? null : join(runDir, old);
-}
-
-async function hiddenFolders(runDir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(runDir)) {
-    if (e.name.startsWith(TMP_PREFIX) || e.name.startsWith(OLD_PREFIX)) names.push(e.name);
-  }
-  return names;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  try {
-    let at = 0;
-    while (at < bytes.byteLength) at += await file.write(bytes.subarray(at));
-    await file.sync();
-  } finally {
-    file.close();
-  }
+  return (await recoverFolder(join(runDir, CHECKPOINT_DIR), { clean: true })).removed;
 }
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
