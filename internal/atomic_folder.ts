@@ -109,9 +109,10 @@ export function writeSteps(fileNames: readonly string[]): WriteStep[] {
 
 /**
  * Test-only hook, run before each step of every {@linkcode writeFolder} with the step and the
- * target path (normalized: `path.join(path.dirname(target), path.basename(target))`). Fault-injection tests set it (in a child process) to kill the process
- * at a chosen step: a real crash, with no cleanup code running. A hook that throws fails the
- * write as any error would.
+ * target path (normalized: `path.join(path.dirname(target), path.basename(target))`).
+ * Fault-injection tests set it (in a child process) to kill the process at a chosen step: a
+ * real crash, with no cleanup code running. A hook that throws fails the write as any error
+ * would.
  *
  * @example Watch the steps of one write
  * ```ts
