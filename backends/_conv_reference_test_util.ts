@@ -1,4 +1,4 @@
-// Float64 reference convolutions (NHWC, filter [KH, KW, Ci, Co]) for the wasm kernel tests.
+// Float64 reference convolutions (NHWC, filter [KH, KW, Ci, Co]) for the kernel tests.
 
 /** A convolution's geometry in tfjs's terms. */
 export interface ConvCase {
@@ -56,6 +56,14 @@ function eachTap(c: ConvCase, visit: (xi: number, wi: number, yi: number) => voi
       }
     }
   }
+}
+
+/** y = conv(x, w): sum of x * w over every tap. */
+export function convolution(c: ConvCase, x: ArrayLike<number>, w: ArrayLike<number>): number[] {
+  const { oh, ow } = geometry(c);
+  const out = new Array<number>(c.n * oh * ow * c.co).fill(0);
+  eachTap(c, (xi, wi, yi) => out[yi]! += x[xi]! * w[wi]!);
+  return out;
 }
 
 /** dL/dW for dL/dy = dy: sum of x * dy over every tap. */

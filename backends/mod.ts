@@ -21,6 +21,7 @@
 export * from "./start_backend.ts";
 export * from "./verify_backend.ts";
 export * from "./blas_backend.ts";
+export * from "./blas_precision.ts";
 export * from "./batch_norm_gradient.ts";
 export * from "./relu_gradient.ts";
 export * from "./wasm_backend.ts";

@@ -13,12 +13,18 @@
  * deno task bench --learner simclr --backends blas    # the learner's whole step vs the bare one
  * deno task bench --learner byol --learner-optimizer default --rounds 5
  * deno task bench --peers --encoder reference --backends blas --steps 5 --rounds 3
+ * deno task bench --backends blas --precision bfloat16  # blas convolutions in bfloat16
  * ```
  *
  * `--peers` then also times the PyTorch twin of the reference step (bench/peers/, where
  * `import torch` works in python3 or /usr/bin/python3) in float32, channels-last and bf16
- * autocast, alternating rounds with our blas reference step in this process, and prints each
- * one's ratio to ours (bench/peers/README.md).
+ * autocast, alternating rounds with our blas reference step in this process, in float32 and,
+ * where the CPU runs it natively, bfloat16, and prints each PyTorch mode's ratio to ours (its
+ * bf16 against our bfloat16; bench/peers/README.md).
+ *
+ * `--precision bfloat16` runs the blas backend's convolutions in bfloat16 with float32
+ * accumulation (`setBlasPrecision` of @selfsup/backends; refused where the CPU lacks AVX-512
+ * BF16 and AMX) for the backend table, `--learner` and `--memory-steps`.
  *
  * `--learner simclr|byol` times the learner's whole step (`@selfsup/simclr` / `@selfsup/byol`:
  * views made from uint8 batches, encoder, head(s), loss, update; BYOL's target forward and EMA)
@@ -44,8 +50,11 @@ import {
   AUTO_ORDER,
   type BackendName,
   batchNormGradConfig,
+  blasBfloat16Support,
+  type BlasPrecision,
   findTensorflowPackage,
   probeWebGpu,
+  setBlasPrecision,
   startBackend,
 } from "../backends/mod.ts";
 import { openBlas } from "../backends/blas/ffi.ts";
@@ -86,6 +95,7 @@ const { values: args } = parseArgs({
     "learner-optimizer": { type: "string", default: "adam" },
     rounds: { type: "string", default: "3" },
     peers: { type: "boolean", default: false },
+    precision: { type: "string", default: "float32" },
   },
 });
 
@@ -128,6 +138,10 @@ if (learnerOptimizer !== "adam" && learnerOptimizer !== "default") {
   throw new RangeError(`--learner-optimizer must be adam or default, got "${learnerOptimizer}"`);
 }
 const rounds = positiveInteger("rounds", args.rounds);
+const precision = args.precision as BlasPrecision;
+if (precision !== "float32" && precision !== "bfloat16") {
+  throw new RangeError(`--precision must be float32 or bfloat16, got "${precision}"`);
+}
 if (args.peers && (learner !== undefined || args["memory-steps"] !== undefined)) {
   throw new RangeError("--peers runs with the backend table, not with --learner or --memory-steps");
 }
@@ -175,11 +189,14 @@ async function activate(row: Row): Promise<string> {
   }
   tf.registerGradient(batchNormGradConfig);
   const blas = { oneDnn: !args["no-onednn"] };
-  return (await startBackend(row, {
+  const { reason } = await startBackend(row, {
     wasm: { wasmPaths: args["wasm-paths"] },
     blas,
     fastGradients: true,
-  })).reason;
+  });
+  if (row !== "blas") return reason;
+  setBlasPrecision(precision);
+  return `${reason}; convolutions in ${precision}`;
 }
 
 interface Measurement {
@@ -456,38 +473,55 @@ async function peersRun(): Promise<void> {
     }
     const modes = PEER_MODES.filter((mode) => mode !== "bf16" || peer.bf16 === null);
     if (peer.bf16 !== null) console.log(`PyTorch bf16: skipped, ${peer.bf16}`);
-    const rates = new Map<string, number[]>([
-      ["selfsup", []],
-      ...modes.map((m) => [m, []] as [string, number[]]),
-    ]);
+    const support = blasBfloat16Support();
+    const precisions: BlasPrecision[] = support.supported ? ["float32", "bfloat16"] : ["float32"];
+    if (!support.supported) console.log(`selfsup bfloat16: skipped, ${support.reason}`);
+    // PyTorch's bf16 autocast is compared with our bfloat16 step, the rest with our float32.
+    const oursFor = (mode: string): BlasPrecision =>
+      mode === "bf16" && support.supported ? "bfloat16" : "float32";
+    const rates = new Map<string, number[]>(
+      [...precisions, ...modes].map((m) => [m, []] as [string, number[]]),
+    );
     const ratios = new Map<string, number[]>(modes.map((m) => [m, []]));
     console.log(
-      "images/s per round; ratio: selfsup's images/s / PyTorch's (above 1: we are faster)",
+      "images/s per round; ratio: selfsup's images/s / PyTorch's (above 1: we are faster), " +
+        "PyTorch bf16 against selfsup bfloat16 where it runs, the others against float32",
     );
+    const columns = [
+      ...precisions.map((p) => `selfsup blas ${p}`),
+      ...modes.map((m) => `PyTorch ${m} | ratio`),
+    ];
     console.log(
-      `| round | selfsup blas | ${modes.map((m) => `PyTorch ${m} | ratio`).join(" | ")} |\n` +
-        `|---|---|${modes.map(() => "---|---|").join("")}`,
+      `| round | ${columns.join(" | ")} |\n` +
+        `|---|${precisions.map(() => "---|").join("")}${modes.map(() => "---|---|").join("")}`,
     );
     for (let r = 1; r <= rounds; r++) {
-      const mine = await timeSteps(ours);
-      rates.get("selfsup")!.push(mine);
-      const cells = [`${r}`, mine.toFixed(1)];
+      const mine = new Map<BlasPrecision, number>();
+      for (const p of precisions) {
+        setBlasPrecision(p);
+        mine.set(p, await timeSteps(ours));
+        rates.get(p)!.push(mine.get(p)!);
+      }
+      setBlasPrecision(precision);
+      const cells = [`${r}`, ...precisions.map((p) => mine.get(p)!.toFixed(1))];
       for (const mode of modes) {
         await writer.write(new TextEncoder().encode(`${mode} ${steps}\n`));
         const reply = await next() as { imagesPerSecond?: number; error?: string };
         if (reply.imagesPerSecond === undefined) throw new Error(`PyTorch ${mode}: ${reply.error}`);
+        const ratio = mine.get(oursFor(mode))! / reply.imagesPerSecond;
         rates.get(mode)!.push(reply.imagesPerSecond);
-        ratios.get(mode)!.push(mine / reply.imagesPerSecond);
-        cells.push(reply.imagesPerSecond.toFixed(1), (mine / reply.imagesPerSecond).toFixed(3));
+        ratios.get(mode)!.push(ratio);
+        cells.push(reply.imagesPerSecond.toFixed(1), ratio.toFixed(3));
       }
       console.log(`| ${cells.join(" | ")} |`);
     }
-    const medians = modes.map((m) =>
-      `${median(rates.get(m)!).toFixed(1)} | ${median(ratios.get(m)!).toFixed(3)}`
-    );
-    console.log(
-      `| median | ${median(rates.get("selfsup")!).toFixed(1)} | ${medians.join(" | ")} |`,
-    );
+    const medians = [
+      ...precisions.map((p) => median(rates.get(p)!).toFixed(1)),
+      ...modes.map((m) =>
+        `${median(rates.get(m)!).toFixed(1)} | ${median(ratios.get(m)!).toFixed(3)}`
+      ),
+    ];
+    console.log(`| median | ${medians.join(" | ")} |`);
   } finally {
     ours.dispose();
     await writer.close().catch(() => {});

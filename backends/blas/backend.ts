@@ -8,7 +8,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Blas } from "./ffi.ts";
-import type { OneDnn } from "./onednn.ts";
+import type { ConvolutionPrecision, OneDnn } from "./onednn.ts";
 
 type DataId = object;
 
@@ -42,6 +42,12 @@ export class BlasBackend extends MathBackendCPU {
    * JavaScript kernels; settable, e.g. to test both paths.
    */
   useOneDnn: boolean;
+  /**
+   * The number format oneDNN's training convolutions multiply in (default "float32"); set it
+   * through `setBlasPrecision` of @selfsup/backends, which refuses "bfloat16" where it would not
+   * run natively.
+   */
+  convolutionPrecision: ConvolutionPrecision = "float32";
   readonly #pool = new Map<number, Float32Array[]>();
   readonly #maxPoolBytes: number;
   #pooledBytes = 0;

@@ -12,7 +12,8 @@
  * convolution of dy with the rotated filter (same paths again) and, when strided, dy * W^T
  * scattered back with col2im. NCHW, other dtypes and other activations run the cpu kernel.
  *
- * With oneDNN in use, the convolutions run on its kernels where it takes the geometry, and a
+ * With oneDNN in use, the convolutions run on its kernels where it takes the geometry (in
+ * bfloat16 with float32 accumulation when the backend's `convolutionPrecision` says so), and a
  * fused forward with a per-channel bias runs as one oneDNN inference call with the bias and
  * relu inside: what a batch norm folded into the convolution (`inferenceModel` of
  * @selfsup/encoders) leaves, where the JavaScript pass over the output for them took a fifth
@@ -201,13 +202,14 @@ function padToGrid(backend: BlasBackend, x: Float32Array, g: Geometry, grid: Gri
 
 /**
  * The backend's oneDNN plan for `g`, when it has oneDNN in use and oneDNN
- * takes the geometry (no dilation, no negative bottom/right padding, nothing empty).
+ * takes the geometry (no dilation, no negative padding but a strided window's unread end,
+ * nothing empty).
  */
 function oneDnnPlan(backend: BlasBackend, g: Geometry): OneDnnConvolution | undefined {
   const dnnl = backend.activeOneDnn;
   if (dnnl === undefined || g.dh !== 1 || g.dw !== 1) return undefined;
   if (g.batch * g.outH * g.outW * g.outC * g.inC * g.fh * g.fw === 0) return undefined;
-  return dnnl.convolution(g);
+  return dnnl.convolution(g, backend.convolutionPrecision);
 }
 
 /** y [batch*outH*outW, outC] = conv(x, w), written into `y`. */

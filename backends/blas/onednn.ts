@@ -18,6 +18,8 @@ import { type Own, PlanCache } from "./_plan_cache.ts";
 
 // Values from oneDNN 2.x's dnnl_types.h.
 const F32 = 3;
+const BF16 = 2;
+const QUERY_IMPL_INFO_STR = 8;
 const TAG_ANY = 1;
 const TAG_NHWC = 20;
 const TAG_HWIO = 30;
@@ -119,6 +121,10 @@ const SYMBOLS = {
   },
   dnnl_primitive_desc_destroy: { parameters: ["usize"], result: "i32" },
   dnnl_primitive_desc_query_md: { parameters: ["usize", "i32", "i32"], result: "usize" },
+  dnnl_primitive_desc_query: {
+    parameters: ["usize", "i32", "i32", "buffer"],
+    result: "i32",
+  },
   dnnl_reorder_primitive_desc_create: {
     parameters: ["buffer", "usize", "usize", "usize", "usize", "usize"],
     result: "i32",
@@ -161,11 +167,29 @@ export interface OneDnnConvGeometry {
 }
 
 /**
+ * The number format a convolution multiplies in: "float32", or "bfloat16", where oneDNN rounds
+ * its two inputs (x or dy, and the filter) to bfloat16 (8 significant bits, float32's range) and
+ * multiplies them with float32 accumulation into float32 outputs, as PyTorch's CPU autocast does
+ * for convolutions. The arrays passed in and out stay float32 either way.
+ */
+export type ConvolutionPrecision = "float32" | "bfloat16";
+
+/**
+ * Whether oneDNN runs bfloat16 convolutions on native bfloat16 instructions (AVX-512 BF16 or
+ * AMX) here, with the kernel it picked for a probe convolution, or why not.
+ */
+export type BFloat16Support =
+  | { supported: true; kernel: string }
+  | { supported: false; reason: string };
+
+/**
  * One geometry's three convolutions; arrays are NHWC / HWIO float32, written in full, and
  * checked to hold the geometry's sizes (a `RangeError` otherwise). A plan must not be used once
  * its cache has freed it (it throws then).
  */
 export interface OneDnnConvolution {
+  /** The names of the kernels oneDNN chose, e.g. "brgconv:avx512_core" (for diagnostics). */
+  kernels: { forward: string; backwardData: string; backwardWeights: string };
   /** y = conv(x, w). */
   forward(x: Float32Array, w: Float32Array, y: Float32Array): void;
   /** dx = the gradient of conv(x, w) with respect to x, given dy. */
@@ -255,14 +279,25 @@ export interface OneDnn {
   version: string;
   /**
    * The plan for a geometry (made on first use, then cached), or undefined when oneDNN cannot
-   * take it (padding that would be negative on the bottom or right, or a failed plan).
+   * take it (negative padding other than a strided window stopping before the input's last
+   * rows or columns, or a failed plan). With
+   * `precision` "bfloat16" (default "float32"), the float32 plan serves a geometry for which
+   * oneDNN has only its slow reference bfloat16 kernel.
    */
-  convolution(g: OneDnnConvGeometry): OneDnnConvolution | undefined;
+  convolution(
+    g: OneDnnConvGeometry,
+    precision?: ConvolutionPrecision,
+  ): OneDnnConvolution | undefined;
+  /**
+   * Whether bfloat16 convolutions run natively on this CPU (decided once, from the kernel oneDNN
+   * picks for a probe convolution). Without native support oneDNN would emulate bfloat16, slower
+   * than float32, so callers refuse the precision.
+   */
+  bfloat16(): BFloat16Support;
   /**
    * The inference plan for a geometry with a bias, and a relu after it when `relu` (oneDNN's
    * relu maps NaN to 0: callers keep NaN away), made on first use and cached; undefined when
-   * oneDNN cannot take it, as {@linkcode OneDnn.convolution}, except that a strided window may
-   * stop before the input's last rows or columns (negative padding at the bottom or right).
+   * oneDNN cannot take it, as {@linkcode OneDnn.convolution}.
    */
   biasConvolution(g: OneDnnConvGeometry, relu: boolean): OneDnnBiasConvolution | undefined;
   /**
@@ -355,20 +390,18 @@ export function openOneDnn(options: OpenOneDnnOptions = {}): OneDnn {
 /**
  * The geometry's fields, each checked as a dimension (a `RangeError` otherwise), or undefined
  * when oneDNN cannot take it: negative padding (the caller's own kernels take it), except at
- * the bottom and right when `negativeEnd` (a strided "valid" window that stops before the
- * input's last rows: oneDNN's forward takes it, its gradients are not asked to).
+ * the bottom and right by less than a stride (a strided window that stops before the input's
+ * last rows, as tfjs's 1x1 stride-2 shortcut of an even size: oneDNN's forward and both
+ * gradients take it, the unread rows' gradient is zero).
  */
-function checkedGeometry(
-  fn: string,
-  g: OneDnnConvGeometry,
-  negativeEnd = false,
-): OneDnnConvGeometry | undefined {
+function checkedGeometry(fn: string, g: OneDnnConvGeometry): OneDnnConvGeometry | undefined {
   const { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left } = g;
   const fields = { batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, top, left };
   const bottom = (outH - 1) * sh + fh - inH - top;
   const right = (outW - 1) * sw + fw - inW - left;
   // Fewer than a stride of rows left unread: what a "valid" window count leaves.
-  const [endH, endW] = negativeEnd ? [1 - sh, 1 - sw] : [0, 0];
+  // Up to a stride minus one rows (or columns) unread at the end.
+  const [endH, endW] = [Math.min(0, 1 - sh), Math.min(0, 1 - sw)];
   if (top < 0 || left < 0 || bottom < endH || right < endW) return undefined;
   for (const [name, value] of Object.entries(fields)) checkDimension(fn, name, value);
   return fields;
@@ -459,7 +492,7 @@ function openedOneDnn(
         "fall back too)",
     );
   };
-  const convolutionPlans = new PlanCache<OneDnnConvolution>(maxPlans, onFailure);
+  const convolutionPlans = new PlanCache<OneDnnConvolution | null>(maxPlans, onFailure);
   const biasConvolutionPlans = new PlanCache<OneDnnBiasConvolution>(maxPlans, onFailure);
   const batchNormPlans = new PlanCache<OneDnnBatchNorm>(maxPlans, onFailure);
   const flatPlans = new PlanCache<(...arrays: Float32Array[]) => void>(maxPlans, onFailure);
@@ -478,7 +511,7 @@ function openedOneDnn(
       if (released) throw new Error(`oneDNN ${what} plan used after it was freed`);
     };
   };
-  const memoryDesc = (scope: Scope, dims: number[], tag: number): bigint => {
+  const memoryDesc = (scope: Scope, dims: number[], tag: number, dataType = F32): bigint => {
     const md = new Uint8Array(MEMORY_DESC_BYTES);
     check(
       "memory_desc_init_by_tag",
@@ -486,7 +519,7 @@ function openedOneDnn(
         md,
         dims.length,
         new BigInt64Array(dims.map(BigInt)),
-        F32,
+        dataType,
         tag,
       ),
     );
@@ -514,6 +547,12 @@ function openedOneDnn(
     );
     scope.own(() => s.dnnl_primitive_desc_destroy(pd));
     return pd;
+  };
+  /** The name of the implementation oneDNN chose for a primitive descriptor. */
+  const implementation = (pd: bigint): string => {
+    check("primitive_desc_query", s.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO_STR, 0, out));
+    const name = Deno.UnsafePointer.create(out[0]!);
+    return name === null ? "" : new Deno.UnsafePointerView(name).getCString();
   };
   const primitive = (scope: Scope, pd: bigint): bigint => {
     const p = create("primitive_create", s.dnnl_primitive_create(out, pd));
@@ -559,17 +598,48 @@ function openedOneDnn(
       : [[ARG_SRC, userMemory], [ARG_DST, mem]];
     return { mem, run: () => execute(reorder, args) };
   };
+  /**
+   * A library-owned copy of `userMemory`'s array (described by `user`) in the description
+   * `copy` (another data type), with the reorder that fills it.
+   */
+  const converted = (scope: Scope, user: bigint, copy: bigint, userMemory: bigint) => {
+    const mem = memory(scope, copy, ALLOCATE);
+    const pd = create(
+      "reorder_primitive_desc_create",
+      s.dnnl_reorder_primitive_desc_create(out, user, engine, copy, engine, 0n),
+    );
+    scope.own(() => s.dnnl_primitive_desc_destroy(pd));
+    const reorder = primitive(scope, pd);
+    return { mem, run: () => execute(reorder, [[ARG_SRC, userMemory], [ARG_DST, mem]]) };
+  };
 
-  const convolutionPlan = (own: Own, g: OneDnnConvGeometry): OneDnnConvolution => {
+  /**
+   * One geometry's plan in `precision`; null for a bfloat16 plan whose forward oneDNN would run
+   * on its reference kernel (the float32 plan serves that geometry instead).
+   */
+  const convolutionPlan = (
+    own: Own,
+    g: OneDnnConvGeometry,
+    precision: ConvolutionPrecision,
+  ): OneDnnConvolution | null => {
     const scope = scopeOf(own);
     const alive = liveness(own, "convolution");
     const bottom = (g.outH - 1) * g.sh + g.fh - g.inH - g.top;
     const right = (g.outW - 1) * g.sw + g.fw - g.inW - g.left;
-    const src = memoryDesc(scope, [g.batch, g.inC, g.inH, g.inW], TAG_NHWC);
-    const dst = memoryDesc(scope, [g.batch, g.outC, g.outH, g.outW], TAG_NHWC);
+    const srcDims = [g.batch, g.inC, g.inH, g.inW];
+    const dstDims = [g.batch, g.outC, g.outH, g.outW];
+    const src = memoryDesc(scope, srcDims, TAG_NHWC);
+    const dst = memoryDesc(scope, dstDims, TAG_NHWC);
+    // In bfloat16, what the convolutions read (x, dy, the filter) is a bfloat16 copy; what they
+    // write (y, dx, dw) stays float32.
+    const low = precision === "bfloat16";
+    const inputType = low ? BF16 : F32;
+    const srcIn = low ? memoryDesc(scope, srcDims, TAG_NHWC, BF16) : src;
+    const dstIn = low ? memoryDesc(scope, dstDims, TAG_NHWC, BF16) : dst;
     const filterDims = [g.outC, g.inC, g.fh, g.fw];
     const userFilter = memoryDesc(scope, filterDims, TAG_HWIO);
-    const anyFilter = memoryDesc(scope, filterDims, TAG_ANY);
+    const anyFilter = memoryDesc(scope, filterDims, TAG_ANY, inputType);
+    const anyFilterGradient = memoryDesc(scope, filterDims, TAG_ANY);
     const dims = (a: number, b: number) => {
       const values = new BigInt64Array([BigInt(a), BigInt(b)]);
       scope.keep.push(values);
@@ -586,7 +656,7 @@ function openedOneDnn(
           d,
           FORWARD_TRAINING,
           CONVOLUTION_DIRECT,
-          src,
+          srcIn,
           anyFilter,
           0n,
           dst,
@@ -595,6 +665,7 @@ function openedOneDnn(
           padR,
         ),
     );
+    if (low && implementation(fwdPd).startsWith("ref")) return null;
     const dataPd = primitiveDesc(
       scope,
       "convolution_backward_data_desc_init",
@@ -604,7 +675,7 @@ function openedOneDnn(
           CONVOLUTION_DIRECT,
           src,
           anyFilter,
-          dst,
+          dstIn,
           strides,
           padL,
           padR,
@@ -618,10 +689,10 @@ function openedOneDnn(
         s.dnnl_convolution_backward_weights_desc_init(
           d,
           CONVOLUTION_DIRECT,
-          src,
-          anyFilter,
+          srcIn,
+          anyFilterGradient,
           0n,
-          dst,
+          dstIn,
           strides,
           padL,
           padR,
@@ -630,17 +701,16 @@ function openedOneDnn(
     );
     // NHWC was asked for explicitly, so src/dst memories can wrap the tensors as they are.
     for (
-      const [pd, query] of [
-        [fwdPd, QUERY_SRC_MD],
-        [fwdPd, QUERY_DST_MD],
-        [dataPd, QUERY_DIFF_SRC_MD],
-        [dataPd, QUERY_DIFF_DST_MD],
-        [weightsPd, QUERY_SRC_MD],
-        [weightsPd, QUERY_DIFF_DST_MD],
+      const [pd, query, expected] of [
+        [fwdPd, QUERY_SRC_MD, srcIn],
+        [fwdPd, QUERY_DST_MD, dst],
+        [dataPd, QUERY_DIFF_SRC_MD, src],
+        [dataPd, QUERY_DIFF_DST_MD, dstIn],
+        [weightsPd, QUERY_SRC_MD, srcIn],
+        [weightsPd, QUERY_DIFF_DST_MD, dstIn],
       ] as const
     ) {
       const md = s.dnnl_primitive_desc_query_md(pd, query, 0) as bigint;
-      const expected = query === QUERY_SRC_MD || query === QUERY_DIFF_SRC_MD ? src : dst;
       if (s.dnnl_memory_desc_equal(md, expected) === 0) {
         throw new Error("oneDNN chose a non-NHWC layout for an NHWC convolution");
       }
@@ -672,10 +742,18 @@ function openedOneDnn(
       filterMem,
       true,
     );
+    // The bfloat16 copies of x and dy (float32 when not lowered: then they are the tensors).
+    const xIn = low ? converted(scope, src, srcIn, srcMem) : undefined;
+    const dyIn = low ? converted(scope, dst, dstIn, dstMem) : undefined;
     const xSize = g.batch * g.inH * g.inW * g.inC;
     const ySize = g.batch * g.outH * g.outW * g.outC;
     const wSize = g.fh * g.fw * g.inC * g.outC;
     return {
+      kernels: {
+        forward: implementation(fwdPd),
+        backwardData: implementation(dataPd),
+        backwardWeights: implementation(weightsPd),
+      },
       forward(x, w, y) {
         alive();
         checkFloats("OneDnnConvolution.forward", "x", x, xSize);
@@ -684,11 +762,13 @@ function openedOneDnn(
         setHandle(srcMem, x);
         setHandle(filterMem, w);
         setHandle(dstMem, y);
+        xIn?.run();
         fwdFilter?.run();
-        execute(fwd, [[ARG_SRC, srcMem], [ARG_WEIGHTS, fwdFilter?.mem ?? filterMem], [
-          ARG_DST,
-          dstMem,
-        ]]);
+        execute(fwd, [
+          [ARG_SRC, xIn?.mem ?? srcMem],
+          [ARG_WEIGHTS, fwdFilter?.mem ?? filterMem],
+          [ARG_DST, dstMem],
+        ]);
         wait();
       },
       backwardData(dy, w, dx) {
@@ -699,11 +779,13 @@ function openedOneDnn(
         setHandle(dstMem, dy);
         setHandle(filterMem, w);
         setHandle(srcMem, dx);
+        dyIn?.run();
         dataFilter?.run();
-        execute(data, [[ARG_DIFF_DST, dstMem], [ARG_WEIGHTS, dataFilter?.mem ?? filterMem], [
-          ARG_DIFF_SRC,
-          srcMem,
-        ]]);
+        execute(data, [
+          [ARG_DIFF_DST, dyIn?.mem ?? dstMem],
+          [ARG_WEIGHTS, dataFilter?.mem ?? filterMem],
+          [ARG_DIFF_SRC, srcMem],
+        ]);
         wait();
       },
       backwardWeights(x, dy, dw) {
@@ -714,10 +796,13 @@ function openedOneDnn(
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
         setHandle(filterMem, dw);
-        execute(weights, [[ARG_SRC, srcMem], [ARG_DIFF_DST, dstMem], [
-          ARG_DIFF_WEIGHTS,
-          gradFilter?.mem ?? filterMem,
-        ]]);
+        xIn?.run();
+        dyIn?.run();
+        execute(weights, [
+          [ARG_SRC, xIn?.mem ?? srcMem],
+          [ARG_DIFF_DST, dyIn?.mem ?? dstMem],
+          [ARG_DIFF_WEIGHTS, gradFilter?.mem ?? filterMem],
+        ]);
         gradFilter?.run();
         wait();
       },
@@ -1002,9 +1087,57 @@ function openedOneDnn(
     return true;
   };
 
+  let bfloat16Support: BFloat16Support | undefined;
+  /** Asks oneDNN which kernel it would run a small bfloat16 convolution on. */
+  const probeBfloat16 = (): BFloat16Support => {
+    const releases: (() => void)[] = [];
+    try {
+      const scope = scopeOf((release) => releases.push(release));
+      const pairs = [[1, 1], [1, 1], [1, 1]].map((pair) => {
+        const values = new BigInt64Array(pair.map(BigInt));
+        scope.keep.push(values);
+        return values;
+      });
+      const pd = primitiveDesc(
+        scope,
+        "convolution_forward_desc_init",
+        (d) =>
+          s.dnnl_convolution_forward_desc_init(
+            d,
+            FORWARD_TRAINING,
+            CONVOLUTION_DIRECT,
+            memoryDesc(scope, [2, 32, 8, 8], TAG_NHWC, BF16),
+            memoryDesc(scope, [32, 32, 3, 3], TAG_ANY, BF16),
+            0n,
+            memoryDesc(scope, [2, 32, 8, 8], TAG_NHWC),
+            pairs[0]!,
+            pairs[1]!,
+            pairs[2]!,
+          ),
+      );
+      const kernel = implementation(pd);
+      if (/avx512_core_bf16|amx/.test(kernel)) return { supported: true, kernel };
+      return {
+        supported: false,
+        reason: `oneDNN ${versionText} (${path}) would run bfloat16 convolutions on "${kernel}": ` +
+          "this CPU lacks native bfloat16 instructions (AVX-512 BF16 or AMX), and emulated " +
+          "bfloat16 is slower than float32",
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        supported: false,
+        reason: `oneDNN ${versionText} (${path}) could not plan a bfloat16 convolution: ${message}`,
+      };
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
+  };
+  const versionText = `${version.major}.${version.minor}.${version.patch}`;
+
   return {
     path,
-    version: `${version.major}.${version.minor}.${version.patch}`,
+    version: versionText,
     add(a, b, out) {
       return flat("add", addPd, [ARG_SRC, ARG_SRC_1, ARG_DST], out.length, [
         ["a", a],
@@ -1032,14 +1165,25 @@ function openedOneDnn(
       const key = `batch norm of ${rows} x ${channels}, epsilon ${epsilon}`;
       return batchNormPlans.get(key, (own) => batchNormPlan(own, rows, channels, epsilon));
     },
-    convolution(g) {
+    convolution(g, precision = "float32") {
       const fields = checkedGeometry("OneDnn.convolution", g);
       if (fields === undefined) return undefined;
-      const key = `convolution ${JSON.stringify(fields)}`;
-      return convolutionPlans.get(key, (own) => convolutionPlan(own, g));
+      if (precision !== "float32" && precision !== "bfloat16") {
+        throw rangeError("OneDnn.convolution", "precision", '"float32" or "bfloat16"', precision);
+      }
+      const key = `${precision === "float32" ? "" : "bfloat16 "}convolution ${
+        JSON.stringify(fields)
+      }`;
+      const plan = convolutionPlans.get(key, (own) => convolutionPlan(own, g, precision));
+      if (plan === null) return this.convolution(g);
+      return plan;
+    },
+    bfloat16() {
+      bfloat16Support ??= probeBfloat16();
+      return bfloat16Support;
     },
     biasConvolution(g, relu) {
-      const fields = checkedGeometry("OneDnn.biasConvolution", g, true);
+      const fields = checkedGeometry("OneDnn.biasConvolution", g);
       if (fields === undefined) return undefined;
       const key = `bias convolution ${JSON.stringify(fields)}${relu ? " + relu" : ""}`;
       return biasConvolutionPlans.get(key, (own) => biasConvolutionPlan(own, g, relu));

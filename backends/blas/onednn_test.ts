@@ -11,6 +11,14 @@ import {
 import { Random } from "@selfsup/internal";
 import { assertBothClose, assertClose, ignoreOneDnn, onBoth, oneDnnMissing } from "./_test_util.ts";
 import { skipNote } from "../_test_util.ts";
+import {
+  convolution,
+  type ConvCase,
+  filterGradient,
+  geometry,
+  inputGradient,
+  values,
+} from "../_conv_reference_test_util.ts";
 import type { BlasBackend } from "./backend.ts";
 
 /** A 3x3 convolution of a 5x5 image, stride 1, "same" padding. */
@@ -222,8 +230,56 @@ Deno.test({
         }
       }
       assert.equal(checked, 8);
-      // The training plans take no negative padding (their gradients would need it).
-      assert.equal(dnnl.convolution(valid), undefined);
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "oneDNN's training convolutions take strided windows that stop before the input's end " +
+    "(forward and both gradients of the definition)",
+  ignore: ignoreOneDnn,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      // As tfjs's "valid" 3x3 and 1x1 stride-2 windows of an even size (the encoders' shortcuts):
+      // the last row and column are never read, and their input gradient is 0.
+      const cases: ConvCase[] = [
+        { n: 2, h: 6, w: 6, ci: 3, co: 4, kh: 3, kw: 3, stride: [2, 2], pad: "valid" },
+        { n: 2, h: 6, w: 8, ci: 5, co: 4, kh: 1, kw: 1, stride: [2, 2], pad: "valid" },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const { oh, ow, top, left } = geometry(c);
+        const g: OneDnnConvGeometry = {
+          batch: c.n,
+          inH: c.h,
+          inW: c.w,
+          inC: c.ci,
+          outH: oh,
+          outW: ow,
+          outC: c.co,
+          fh: c.kh,
+          fw: c.kw,
+          sh: 2,
+          sw: 2,
+          top,
+          left,
+        };
+        assert.ok((oh - 1) * 2 + c.kh < c.h, "the window stops before the end");
+        const x = values(c.n * c.h * c.w * c.ci, 3 * i + 1);
+        const w = values(c.kh * c.kw * c.ci * c.co, 3 * i + 2);
+        const dy = values(c.n * oh * ow * c.co, 3 * i + 3);
+        const [y, dx, dw] = [dy, x, w].map((a) => new Float32Array(a.length).fill(NaN));
+        const plan = dnnl.convolution(g)!;
+        plan.forward(x, w, y!);
+        plan.backwardData(dy, w, dx!);
+        plan.backwardWeights(x, dy, dw!);
+        assertClose(y!, convolution(c, x, w), 1e-5, `y ${i}`);
+        assertClose(dx!, inputGradient(c, w, dy), 1e-5, `dx ${i}`);
+        assertClose(dw!, filterGradient(c, x, dy), 1e-5, `dw ${i}`);
+        assert.equal(dx![(c.h - 1) * c.w * c.ci], 0, "the unread last row's gradient");
+      }
     } finally {
       dnnl.close();
     }
@@ -324,6 +380,7 @@ function planningNothing(): OneDnn & { asked: number } {
     convolution: () => (fake.asked++, undefined),
     biasConvolution: () => (fake.asked++, undefined),
     batchNorm: () => (fake.asked++, undefined),
+    bfloat16: () => ({ supported: false as const, reason: "plans nothing" }),
     plans: () => ({ convolution: 0, batchNorm: 0, flat: 0, failures: 0 }),
     close: () => {},
   };
