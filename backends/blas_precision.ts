@@ -101,7 +101,9 @@ export function setBlasPrecision(precision: BlasPrecision): void {
   if (precision === "bfloat16") {
     const support = blasBfloat16Support();
     if (!support.supported) {
-      throw new Error(`${fn}(): precision "bfloat16" does not run natively here: ${support.reason}`);
+      throw new Error(
+        `${fn}(): precision "bfloat16" does not run natively here: ${support.reason}`,
+      );
     }
   }
   backend.convolutionPrecision = precision;

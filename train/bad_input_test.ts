@@ -56,6 +56,14 @@ Deno.test("a bad value exits 2 naming the flag and what it allows", async () => 
     ["--evaluate-on", "train"],
     /^error: --evaluate-on must be one of test, validation, got "train"$/,
   );
+  await refused(
+    ["--precision", "float16"],
+    /^error: --precision must be one of float32, bfloat16, got "float16"$/,
+  );
+  await refused(
+    ["--smoke", "--backend", "wasm", "--precision", "bfloat16"],
+    /^error: --precision bfloat16 runs on the blas backend only; this run is on wasm \(--backend blas to ask for it\)$/,
+  );
 });
 
 Deno.test("a bad --config exits 2", async () => {

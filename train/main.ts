@@ -17,7 +17,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { startBackend, type StartedBackend } from "@selfsup/backends";
+import { setBlasPrecision, startBackend, type StartedBackend } from "@selfsup/backends";
 import { type Dataset, selectImages } from "@selfsup/data";
 import { saveModel } from "@selfsup/encoders/model_files";
 import { CheckpointError, readCheckpoint, recoverCheckpoint } from "./checkpoint.ts";
@@ -163,6 +163,22 @@ export async function main(args: string[]): Promise<number> {
   }
   const native = ["tensorflow", "webgpu", "blas"].includes(backend.name);
   console.log(`backend: ${backend.name} (${backend.reason})`);
+  if (settings.precision !== "float32") {
+    if (backend.name !== "blas") {
+      return refuse(
+        new SettingsError(
+          `--precision ${settings.precision} runs on the blas backend only; this run is on ` +
+            `${backend.name} (--backend blas to ask for it)`,
+        ),
+      );
+    }
+    try {
+      setBlasPrecision(settings.precision);
+    } catch (error) {
+      return refuse(new SettingsError(`--precision: ${(error as Error).message}`));
+    }
+    console.log(`precision: convolutions in ${settings.precision}, float32 accumulation`);
+  }
   if (!native && settings.backend === "auto") console.log(`${INSTALL_HINT} ${backend.name}`);
   if (
     parsed.kind === "run" && backend.name === "wasm" && !given.has("batchSize") &&

@@ -6,6 +6,8 @@ export const METHODS = ["simclr", "simclrv2", "byol", "supervised"] as const;
 export type Method = typeof METHODS[number];
 /** The backends `--backend` takes (`startBackend` of `@selfsup/backends`). */
 export const BACKENDS = ["auto", "tensorflow", "webgpu", "blas", "wasm", "cpu"] as const;
+/** The number formats `--precision` takes (`setBlasPrecision` of `@selfsup/backends`). */
+export const PRECISIONS = ["float32", "bfloat16"] as const;
 
 /**
  * Every resolved setting of a run. `null` where a setting does not apply to the method (e.g.
@@ -18,6 +20,7 @@ export interface Settings {
   runs: string;
   seed: number;
   backend: typeof BACKENDS[number];
+  precision: typeof PRECISIONS[number];
   minutes: number | null;
   epochs: number | null;
   smoke: boolean;
@@ -182,6 +185,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     choices: BACKENDS,
     group: "run",
     help: "compute backend; auto takes the fastest that works here and says why",
+  },
+  {
+    key: "precision",
+    flag: "precision",
+    kind: "string",
+    default: "float32",
+    choices: PRECISIONS,
+    group: "run",
+    help: "number format of the convolutions on blas: bfloat16 multiplies in bfloat16 with " +
+      "float32 accumulation and weights (mixed precision), where the CPU has AVX-512 BF16 or AMX",
   },
   {
     key: "smoke",

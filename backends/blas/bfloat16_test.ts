@@ -2,13 +2,13 @@
 // float32-accumulated products of bfloat16-rounded inputs.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { openOneDnn, type OneDnnConvGeometry } from "./onednn.ts";
+import { type OneDnnConvGeometry, openOneDnn } from "./onednn.ts";
 import { blasMissing, ignoreBlas, ignoreOneDnn, oneDnnMissing } from "./_test_util.ts";
 import type { BlasBackend } from "./backend.ts";
 import { skipNote } from "../_test_util.ts";
 import {
-  convolution,
   type ConvCase,
+  convolution,
   filterGradient,
   geometry,
   inputGradient,
@@ -203,7 +203,8 @@ Deno.test({
     if (bfloat16Missing !== undefined && oneDnnMissing === undefined) {
       // oneDNN is here but the CPU lacks bfloat16 instructions.
       assert.throws(() => setBlasPrecision("bfloat16"), {
-        message: /^setBlasPrecision\(\): precision "bfloat16" does not run natively here: .*AVX-512 BF16 or AMX/,
+        message:
+          /^setBlasPrecision\(\): precision "bfloat16" does not run natively here: .*AVX-512 BF16 or AMX/,
       });
     }
   },

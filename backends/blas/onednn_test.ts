@@ -12,8 +12,8 @@ import { Random } from "@selfsup/internal";
 import { assertBothClose, assertClose, ignoreOneDnn, onBoth, oneDnnMissing } from "./_test_util.ts";
 import { skipNote } from "../_test_util.ts";
 import {
-  convolution,
   type ConvCase,
+  convolution,
   filterGradient,
   geometry,
   inputGradient,
