@@ -396,8 +396,8 @@ function median(values: number[]): number {
 }
 
 /** Our parameter counts and layer output shapes against the twin's; the differences. */
-function compareWithPeer(peer: PeerInfo, batch: number): string[] {
-  const { encoder, head } = buildReferenceModels({ seed, encoder: "reference", batchNorm });
+function compareWithPeer(peer: PeerInfo, batch: number, which: ReferenceEncoder): string[] {
+  const { encoder, head } = buildReferenceModels({ seed, encoder: which, batchNorm });
   const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.read().size, 0);
   const trainable = size(encoder.trainableWeights) + size(head.trainableWeights);
   const moving = size(encoder.nonTrainableWeights) + size(head.nonTrainableWeights);
@@ -447,9 +447,20 @@ async function peersRun(): Promise<void> {
     console.log(`\npeers: skipped, the blas backend does not start: ${(error as Error).message}`);
     return;
   }
-  const batch = batchOverride ?? ENCODERS.reference.batch;
+  // One encoder: the one named, or the reference for "both" (the default).
+  const which = encoders.length === 1 ? encoders[0]! : "reference";
+  const batch = batchOverride ?? ENCODERS[which].batch;
   const child = new Deno.Command(python, {
-    args: [PEER_SCRIPT, "--serve", "--batch", `${batch}`, "--seed", `${seed}`],
+    args: [
+      PEER_SCRIPT,
+      "--serve",
+      "--encoder",
+      which,
+      "--batch",
+      `${batch}`,
+      "--seed",
+      `${seed}`,
+    ],
     stdin: "piped",
     stdout: "piped",
   }).spawn();
@@ -460,14 +471,14 @@ async function peersRun(): Promise<void> {
     if (reply.done) throw new Error(`${PEER_SCRIPT} exited early`);
     return reply.value;
   };
-  const ours = buildReferenceStep({ batch, seed, encoder: "reference", batchNorm });
+  const ours = buildReferenceStep({ batch, seed, encoder: which, batchNorm });
   try {
     const peer = await next() as PeerInfo;
     console.log(
       `\n## PyTorch twin (${python} ${PEER_SCRIPT}): torch ${peer.torch}, ${peer.threads} threads, ` +
-        `reference encoder, 2 x ${batch} images per step, ${steps} timed steps per round`,
+        `${which} encoder, 2 x ${batch} images per step, ${steps} timed steps per round`,
     );
-    const differences = compareWithPeer(peer, batch);
+    const differences = compareWithPeer(peer, batch, which);
     if (differences.length > 0) {
       throw new Error(`the twin is not the same network: ${differences.join("; ")}`);
     }
@@ -479,9 +490,11 @@ async function peersRun(): Promise<void> {
     // PyTorch's bf16 autocast is compared with our bfloat16 step, the rest with our float32.
     const oursFor = (mode: string): BlasPrecision =>
       mode === "bf16" && support.supported ? "bfloat16" : "float32";
-    const rates = new Map<string, number[]>(
-      [...precisions, ...modes].map((m) => [m, []] as [string, number[]]),
-    );
+    // Keyed "selfsup <precision>" and "PyTorch <mode>" (both sides have a "float32").
+    const rates = new Map<string, number[]>([
+      ...precisions.map((p) => [`selfsup ${p}`, []] as [string, number[]]),
+      ...modes.map((m) => [`PyTorch ${m}`, []] as [string, number[]]),
+    ]);
     const ratios = new Map<string, number[]>(modes.map((m) => [m, []]));
     console.log(
       "images/s per round; ratio: selfsup's images/s / PyTorch's (above 1: we are faster), " +
@@ -500,7 +513,7 @@ async function peersRun(): Promise<void> {
       for (const p of precisions) {
         setBlasPrecision(p);
         mine.set(p, await timeSteps(ours));
-        rates.get(p)!.push(mine.get(p)!);
+        rates.get(`selfsup ${p}`)!.push(mine.get(p)!);
       }
       setBlasPrecision(precision);
       const cells = [`${r}`, ...precisions.map((p) => mine.get(p)!.toFixed(1))];
@@ -509,16 +522,16 @@ async function peersRun(): Promise<void> {
         const reply = await next() as { imagesPerSecond?: number; error?: string };
         if (reply.imagesPerSecond === undefined) throw new Error(`PyTorch ${mode}: ${reply.error}`);
         const ratio = mine.get(oursFor(mode))! / reply.imagesPerSecond;
-        rates.get(mode)!.push(reply.imagesPerSecond);
+        rates.get(`PyTorch ${mode}`)!.push(reply.imagesPerSecond);
         ratios.get(mode)!.push(ratio);
         cells.push(reply.imagesPerSecond.toFixed(1), ratio.toFixed(3));
       }
       console.log(`| ${cells.join(" | ")} |`);
     }
     const medians = [
-      ...precisions.map((p) => median(rates.get(p)!).toFixed(1)),
+      ...precisions.map((p) => median(rates.get(`selfsup ${p}`)!).toFixed(1)),
       ...modes.map((m) =>
-        `${median(rates.get(m)!).toFixed(1)} | ${median(ratios.get(m)!).toFixed(3)}`
+        `${median(rates.get(`PyTorch ${m}`)!).toFixed(1)} | ${median(ratios.get(m)!).toFixed(3)}`
       ),
     ];
     console.log(`| median | ${medians.join(" | ")} |`);

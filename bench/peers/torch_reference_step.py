@@ -1,11 +1,17 @@
 """PyTorch twin of `deno task bench`'s reference step (bench/reference_step.ts, issue 14).
 
-SimCLR on 2 x `batch` fixed random 28x28x1 images, both views forwarded as one batch of
-2 x batch (batch-norm statistics over all of it, as ours): conv3x3(32)+BN+ReLU, three residual
-stages of one basic block each (widths 32, 64, 128; stride 2 with a 1x1 projection shortcut at
-stages 2 and 3), global average pool, head dense(128, no bias)+BN+ReLU+dense(64), NT-Xent at
-temperature 0.5 (cosine similarities, the anchor's own entry dropped, mean over the 2 x batch
-anchors), Adam (lr 1e-3, betas 0.9/0.999, eps 1e-7: tfjs's float32 epsilon), torch threads 2.
+SimCLR on 2 x `batch` fixed random images, both views forwarded as one batch of 2 x batch
+(batch-norm statistics over all of it, as ours), NT-Xent at temperature 0.5 (cosine
+similarities, the anchor's own entry dropped, mean over the 2 x batch anchors), Adam (lr 1e-3,
+betas 0.9/0.999, eps 1e-7: tfjs's float32 epsilon), torch threads 2. Encoders (`--encoder`):
+- `reference` (28x28x1): conv3x3(32)+BN+ReLU, three residual stages of one basic block each
+  (widths 32, 64, 128; stride 2 with a 1x1 projection shortcut at stages 2 and 3), global
+  average pool, head dense(128, no bias)+BN+ReLU+dense(64).
+- `resnet18-small` (32x32x3): ResNet-18 with the small-image stem (conv3x3(64)+BN+ReLU, no max
+  pool), four stages of two basic blocks (64, 128, 256, 512; stride 2 with 1x1 projection
+  shortcuts from stage 2 on, symmetric padding as @selfsup/encoders' resNet), head 512-512-128.
+- `train-default` (28x28x1): the same ResNet-18 at width 0.25 (16, 32, 64, 128), head
+  128-128-128: `deno task train`'s default model.
 
 Modes, each a separate copy of the same seeded model and optimizer:
 - `float32`: NCHW tensors, float32.
@@ -17,10 +23,11 @@ Modes, each a separate copy of the same seeded model and optimizer:
 
 Differences from bench/reference_step.ts that cannot be avoided (none changes a shape, a
 parameter count or the FLOPs):
-- Padding of the stride-2 3x3 convolutions: tfjs's "same" pads 28 -> 14 and 14 -> 7 by one
-  row/column at the bottom/right only; PyTorch's `padding=1` pads one on every side (the same
-  output shapes; windows shifted by one pixel). Matching it needs an extra pad op per
-  convolution that nobody writing PyTorch would add.
+- Padding of the reference encoder's stride-2 3x3 convolutions: tfjs's "same" pads 28 -> 14
+  and 14 -> 7 by one row/column at the bottom/right only; PyTorch's `padding=1` pads one on
+  every side (the same output shapes; windows shifted by one pixel). Matching it needs an extra
+  pad op per convolution that nobody writing PyTorch would add. (The ResNets pad symmetrically
+  on both sides: the same windows.)
 - Initial weights and images come from PyTorch's generator, not tfjs's (same distributions:
   He-normal truncated at 2 sd for convolutions, Glorot-uniform for dense layers, zero biases,
   BN gamma 1 / beta 0, images uniform in [0, 1)), so losses are comparable, not equal.
@@ -33,6 +40,7 @@ parameter count or the FLOPs):
 
 Usage:
   python3 bench/peers/torch_reference_step.py --steps 5            # every mode, a table
+  python3 bench/peers/torch_reference_step.py --encoder resnet18-small --batch 64
   python3 bench/peers/torch_reference_step.py --info               # parameters and shapes
   python3 bench/peers/torch_reference_step.py --serve              # driven by bench.ts
 
@@ -117,6 +125,37 @@ class Encoder(nn.Module):
         return torch.flatten(self.pool(x), 1)
 
 
+class ResNet18(nn.Module):
+    """ResNet-18 with the small-image stem, channel widths scaled by `width` (floored)."""
+
+    def __init__(self, channels, width):
+        super().__init__()
+        widths = [math.floor(c * width) for c in (64, 128, 256, 512)]
+        self.stem_conv = conv(channels, widths[0], 3, 1)
+        self.stem_bn = bn2d(widths[0])
+        cin = widths[0]
+        for i, cout in enumerate(widths):
+            stride = 1 if i == 0 else 2
+            setattr(self, f"stage{i + 1}",
+                    nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
+            cin = cout
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.features = cin
+
+    def forward(self, x):
+        x = F.relu(self.stem_bn(self.stem_conv(x)), inplace=True)
+        x = self.stage4(self.stage3(self.stage2(self.stage1(x))))
+        return torch.flatten(self.pool(x), 1)
+
+
+# Per encoder: input (channels, size), how to build it, head (hidden, out).
+ENCODERS = {
+    "reference": ((1, 28), Encoder, (128, 64)),
+    "resnet18-small": ((3, 32), lambda: ResNet18(3, 1), (512, 128)),
+    "train-default": ((1, 28), lambda: ResNet18(1, 0.25), (128, 128)),
+}
+
+
 class Head(nn.Module):
     def __init__(self, cin=128, hidden=128, out=64):
         super().__init__()
@@ -140,14 +179,18 @@ def nt_xent(z, temperature):
     return (torch.logsumexp(logits, 1) - torch.cat([positive, positive])).mean()
 
 
-# tfjs layer names of bench/reference_step.ts, by PyTorch module path.
-def tfjs_name(path):
+# tfjs layer names of bench/reference_step.ts and @selfsup/encoders' resNet, by module path.
+def tfjs_name(path, encoder):
     head = {"dense1": "head_dense1", "bn1": "head_bn1", "dense2": "head_dense2"}
     if path.startswith("head."):
         return head[path[5:]]
     path = path[len("encoder."):]
     if "." not in path:
-        return path  # stem_conv, stem_bn, pool
+        # stem_conv, stem_bn, pool
+        return "avg_pool" if path == "pool" and encoder != "reference" else path
+    if encoder != "reference":
+        stage, block, leaf = path.split(".")
+        return f"{stage}_block{int(block) + 1}_{leaf}"
     stage, leaf = path.split(".")
     leaves = {"conv1": "1_conv", "bn1": "1_bn", "conv2": "2_conv", "bn2": "2_bn"}
     return f"{stage}_{leaves.get(leaf, leaf)}"
@@ -170,11 +213,16 @@ def bf16_unsupported():
 class Step:
     """One mode's model, optimizer and fixed views."""
 
-    def __init__(self, mode, batch, seed):
+    def __init__(self, mode, batch, seed, encoder):
         torch.manual_seed(seed)
         self.mode = mode
-        self.model = nn.ModuleDict({"encoder": Encoder(), "head": Head()})
-        self.views = torch.rand(2 * batch, 1, 28, 28)
+        (channels, size), make_encoder, (hidden, out) = ENCODERS[encoder]
+        body = make_encoder()
+        self.model = nn.ModuleDict({
+            "encoder": body,
+            "head": Head(getattr(body, "features", 128), hidden, out),
+        })
+        self.views = torch.rand(2 * batch, channels, size, size)
         if mode != "float32":
             self.model = self.model.to(memory_format=torch.channels_last)
             self.views = self.views.contiguous(memory_format=torch.channels_last)
@@ -205,17 +253,17 @@ class Step:
         return self.images_per_step * steps / (time.perf_counter() - t0), loss
 
 
-def info(batch, seed):
+def info(batch, seed, encoder):
     """Parameter counts and per-layer output shapes (NHWC per image, tfjs names)."""
-    step = Step("float32", batch, seed)
+    step = Step("float32", batch, seed, encoder)
     shapes = {}
     hooks = []
     for path, module in step.model.named_modules():
         if isinstance(module, (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.BatchNorm1d,
                                nn.AdaptiveAvgPool2d)):
-            def record(_module, _inputs, output, name=tfjs_name(path)):
+            def record(_module, _inputs, output, name=tfjs_name(path, encoder)):
                 s = list(output.shape[1:])
-                if name == "pool":
+                if name in ("pool", "avg_pool"):
                     s = s[:1]  # flattened after pooling, as tfjs's globalAveragePooling2d
                 shapes[name] = s[1:] + s[:1] if len(s) == 3 else s
             hooks.append(module.register_forward_hook(record))
@@ -227,6 +275,7 @@ def info(batch, seed):
                   if not name.endswith("num_batches_tracked"))
     return {
         "torch": torch.__version__,
+        "encoder": encoder,
         "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in step.model.parameters()),
         "buffers": buffers,
@@ -238,6 +287,7 @@ def info(batch, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--encoder", choices=list(ENCODERS), default="reference")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=5)
@@ -247,7 +297,7 @@ def main():
     parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    facts = info(args.batch, args.seed)
+    facts = info(args.batch, args.seed, args.encoder)
     if args.info or args.serve:
         print(json.dumps(facts), flush=True)
     if args.info:
@@ -260,7 +310,7 @@ def main():
         if mode == "bf16" and facts["bf16"] is not None:
             raise ValueError(f"bf16 skipped: {facts['bf16']}")
         if mode not in steps:
-            steps[mode] = Step(mode, args.batch, args.seed)
+            steps[mode] = Step(mode, args.batch, args.seed, args.encoder)
         return steps[mode].time(n)
 
     if args.serve:
@@ -273,7 +323,8 @@ def main():
                 reply = {"mode": mode, "error": str(error)}
             print(json.dumps(reply), flush=True)
         return
-    print(f"torch {facts['torch']}, {facts['threads']} threads, 2 x {args.batch} images, "
+    print(f"torch {facts['torch']}, {facts['threads']} threads, {args.encoder} encoder, "
+          f"2 x {args.batch} images, "
           f"{facts['parameters']} parameters + {facts['buffers']} BN running statistics")
     for mode in args.modes.split(","):
         try:
