@@ -139,6 +139,8 @@ export class BlasBackend extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const freed = super.disposeData(dataId, force);
+    // oneDNN's bfloat16 copy of these values (a convolution input's), if it kept one.
+    if (freed) this.oneDnn?.forget(dataId);
     if (freed && values instanceof Float32Array && this.#owned.has(values.buffer)) {
       this.#owned.delete(values.buffer);
       this.release(values);

@@ -132,6 +132,46 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a bfloat16 plan converts a keyed input once and keeps the copy until forget()" +
+    skipNote("bfloat16", bfloat16Missing),
+  ignore: bfloat16Missing !== undefined,
+  fn: () => {
+    const dnnl = openOneDnn();
+    try {
+      const c = CASES[1]!;
+      const g = geometryOf(c);
+      const x = values(c.n * c.h * c.w * c.ci, 1);
+      const w = values(c.kh * c.kw * c.ci * c.co, 2);
+      const dy = values(c.n * g.outH * g.outW * c.co, 3);
+      const original = rounded(x);
+      const plan = dnnl.convolution(g, "bfloat16")!;
+      const key = {};
+      const y = new Float32Array(dy.length);
+      const dw = new Float32Array(w.length);
+      plan.forward(x, w, y, { x: key });
+      assert.deepEqual(dnnl.keptCopies(), { count: 1, bytes: 2 * x.length });
+      // Keys promise unchanged values: a changed x under the same key is not read again.
+      x.fill(0.5);
+      plan.backwardWeights(x, dy, dw, { x: key });
+      assert.ok(maxRelativeError(dw, filterGradient(c, original, rounded(dy))) < 2e-6, "kept");
+      dnnl.forget(key);
+      assert.deepEqual(dnnl.keptCopies(), { count: 0, bytes: 0 });
+      const dyKey = {};
+      plan.backwardWeights(x, dy, dw, { x: key, dy: dyKey });
+      assert.ok(maxRelativeError(dw, filterGradient(c, rounded(x), rounded(dy))) < 2e-6, "new");
+      assert.equal(dnnl.keptCopies().count, 2, "x and dy under their keys");
+      // Without keys nothing is kept.
+      dnnl.forget(key);
+      dnnl.forget(dyKey);
+      plan.forward(x, w, y);
+      assert.deepEqual(dnnl.keptCopies(), { count: 0, bytes: 0 });
+    } finally {
+      dnnl.close();
+    }
+  },
+});
+
+Deno.test({
   name: "setBlasPrecision() switches the blas backend's training convolutions to bfloat16 and " +
     "back" + skipNote("bfloat16", bfloat16Missing),
   ignore: bfloat16Missing !== undefined,
@@ -162,6 +202,9 @@ Deno.test({
       assert.ok(maxRelativeError(y!, convolution(c, xb!, wb!)) < 2e-6, "y");
       assert.ok(maxRelativeError(dx!, inputGradient(c, wb!, dyb!)) < 2e-6, "dx");
       assert.ok(maxRelativeError(dw!, filterGradient(c, xb!, dyb!)) < 2e-6, "dw");
+      // The copies of the step's inputs died with its tensors.
+      const backend = tf.findBackend("blas") as unknown as BlasBackend;
+      assert.deepEqual(backend.oneDnn!.keptCopies(), { count: 0, bytes: 0 });
       setBlasPrecision("float32");
       const [y32] = run();
       assert.ok(maxRelativeError(y32!, convolution(c, x, w)) < 2e-6, "float32 again");

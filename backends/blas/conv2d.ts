@@ -24,7 +24,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BlasBackend } from "./backend.ts";
 import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
-import type { OneDnnConvGeometry, OneDnnConvolution } from "./onednn.ts";
+import type { InputKeys, OneDnnConvGeometry, OneDnnConvolution } from "./onednn.ts";
 
 /** Target size (floats) of one im2col chunk: about 1 MiB, so a chunk stays in cache. */
 const CHUNK_FLOATS = 1 << 18;
@@ -212,13 +212,17 @@ function oneDnnPlan(backend: BlasBackend, g: Geometry): OneDnnConvolution | unde
   return dnnl.convolution(g, backend.convolutionPrecision);
 }
 
-/** y [batch*outH*outW, outC] = conv(x, w), written into `y`. */
+/**
+ * y [batch*outH*outW, outC] = conv(x, w), written into `y`; `keys` stand for x's values (see
+ * oneDNN's {@linkcode InputKeys}).
+ */
 function convForward(
   backend: BlasBackend,
   x: Float32Array,
   w: Float32Array,
   g: Geometry,
   y: Float32Array,
+  keys?: InputKeys,
 ): void {
   const rows = g.batch * g.outH * g.outW;
   const k = g.fh * g.fw * g.inC;
@@ -229,7 +233,7 @@ function convForward(
   }
   const dnnl = oneDnnPlan(backend, g);
   if (dnnl !== undefined) {
-    dnnl.forward(x, w, y);
+    dnnl.forward(x, w, y, keys);
     return;
   }
   const { blas } = backend;
@@ -331,7 +335,7 @@ export function conv2D(args: BlasKernelArgs): tf.TensorInfo {
   const info = convInfoOf(x.shape, filter.shape, attrs, (attrs.dilations ?? 1) as number);
   const g = geometryOf(info);
   const y = backend.alloc(sizeOf(info.outShape));
-  convForward(backend, backend.f32(x), backend.f32(filter), g, y);
+  convForward(backend, backend.f32(x), backend.f32(filter), g, y, { x: x.dataId });
   return backend.output(y, info.outShape);
 }
 
@@ -355,7 +359,7 @@ export function conv2DBackpropFilter(args: BlasKernelArgs): tf.TensorInfo {
   if (rows === 0 || k === 0 || g.outC === 0) {
     dw.fill(0);
   } else if (dnnl !== undefined) {
-    dnnl.backwardWeights(xv, dyv, dw);
+    dnnl.backwardWeights(xv, dyv, dw, { x: x.dataId, dy: dy.dataId });
   } else if (isPointwise(g)) {
     backend.blas.sgemm(true, false, k, g.outC, rows, 1, xv, k, dyv, g.outC, 0, dw, g.outC);
   } else if (grid !== undefined) {
@@ -440,7 +444,7 @@ export function conv2DBackpropInput(args: BlasKernelArgs): tf.TensorInfo {
   if (rows === 0 || k === 0 || g.outC === 0) {
     dx.fill(0);
   } else if (dnnl !== undefined) {
-    dnnl.backwardData(dyv, wv, dx);
+    dnnl.backwardData(dyv, wv, dx, { dy: dy.dataId });
   } else if (isPointwise(g)) {
     backend.blas.sgemm(false, true, rows, k, g.outC, 1, dyv, g.outC, wv, g.outC, 0, dx, k);
   } else if (g.sh === 1 && g.sw === 1) {

@@ -191,11 +191,24 @@ export interface OneDnnConvolution {
   /** The names of the kernels oneDNN chose, e.g. "brgconv:avx512_core" (for diagnostics). */
   kernels: { forward: string; backwardData: string; backwardWeights: string };
   /** y = conv(x, w). */
-  forward(x: Float32Array, w: Float32Array, y: Float32Array): void;
+  forward(x: Float32Array, w: Float32Array, y: Float32Array, keys?: InputKeys): void;
   /** dx = the gradient of conv(x, w) with respect to x, given dy. */
-  backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, keys?: InputKeys): void;
   /** dw = the gradient of conv(x, w) with respect to w, given dy. */
-  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, keys?: InputKeys): void;
+}
+
+/**
+ * Objects that stand for the values of a convolution's inputs (a tensor's dataId) while they
+ * live. A bfloat16 plan keeps its bfloat16 copy of an input under its key, so that the next call
+ * with the same key skips the conversion, until {@linkcode OneDnn.forget} drops it: a key's
+ * values must not change while it is kept. float32 plans ignore the keys.
+ */
+export interface InputKeys {
+  /** The key of x (the forward's and the filter gradient's input). */
+  x?: object;
+  /** The key of dy (both gradients' input). */
+  dy?: object;
 }
 
 /**
@@ -294,6 +307,13 @@ export interface OneDnn {
    * than float32, so callers refuse the precision.
    */
   bfloat16(): BFloat16Support;
+  /**
+   * Drops the bfloat16 copy kept under `key` ({@linkcode InputKeys}), if any: call it when the
+   * values the key stands for die (a tensor disposed).
+   */
+  forget(key: object): void;
+  /** How many bfloat16 input copies are kept under keys, and their bytes. */
+  keptCopies(): { count: number; bytes: number };
   /**
    * The inference plan for a geometry with a bias, and a relu after it when `relu` (oneDNN's
    * relu maps NaN to 0: callers keep NaN away), made on first use and cached; undefined when
@@ -573,7 +593,7 @@ function openedOneDnn(
     check("primitive_execute", s.dnnl_primitive_execute(p, stream, args.length, packed));
   };
   const wait = () => check("stream_wait", s.dnnl_stream_wait(stream));
-  const setHandle = (m: bigint, values: Float32Array): void => {
+  const setHandle = (m: bigint, values: Float32Array | Uint16Array): void => {
     check("memory_set_data_handle", s.dnnl_memory_set_data_handle(m, values));
   };
   /** A filter in oneDNN's chosen layout, with the reorder that fills it (or empties it). */
@@ -598,19 +618,49 @@ function openedOneDnn(
       : [[ARG_SRC, userMemory], [ARG_DST, mem]];
     return { mem, run: () => execute(reorder, args) };
   };
+  // bfloat16 copies of convolution inputs, kept under the key of the values they convert (a
+  // tensor's dataId) until `forget`: a layer's input is converted once for its forward and its
+  // filter gradient, the gradient dy once for both gradients. Freed copies are reused by size.
+  const copies = new Map<object, Uint16Array>();
+  const spareCopies = new Map<number, Uint16Array[]>();
+  const spare = (copy: Uint16Array) => {
+    const free = spareCopies.get(copy.length) ?? [];
+    free.push(copy);
+    spareCopies.set(copy.length, free);
+  };
   /**
-   * A library-owned copy of `userMemory`'s array (described by `user`) in the description
-   * `copy` (another data type), with the reorder that fills it.
+   * A bfloat16 copy of `userMemory`'s array (described by `user`) through memory described by
+   * `copy`: `use(key)` binds the copy kept under `key`, or converts into a fresh one (kept under
+   * `key` when given); `done()` gives back a copy that has no key.
    */
   const converted = (scope: Scope, user: bigint, copy: bigint, userMemory: bigint) => {
-    const mem = memory(scope, copy, ALLOCATE);
+    const mem = memory(scope, copy, 0n);
+    const length = Number(s.dnnl_memory_desc_get_size(copy)) / 2;
     const pd = create(
       "reorder_primitive_desc_create",
       s.dnnl_reorder_primitive_desc_create(out, user, engine, copy, engine, 0n),
     );
     scope.own(() => s.dnnl_primitive_desc_destroy(pd));
     const reorder = primitive(scope, pd);
-    return { mem, run: () => execute(reorder, [[ARG_SRC, userMemory], [ARG_DST, mem]]) };
+    let unkept: Uint16Array | undefined;
+    return {
+      mem,
+      use(key: object | undefined): void {
+        let values = key === undefined ? undefined : copies.get(key);
+        if (values === undefined || values.length !== length) {
+          values = spareCopies.get(length)?.pop() ?? new Uint16Array(length);
+          setHandle(mem, values);
+          execute(reorder, [[ARG_SRC, userMemory], [ARG_DST, mem]]);
+          if (key === undefined) unkept = values;
+          else copies.set(key, values);
+        }
+        setHandle(mem, values);
+      },
+      done(): void {
+        if (unkept !== undefined) spare(unkept);
+        unkept = undefined;
+      },
+    };
   };
 
   /**
@@ -754,7 +804,7 @@ function openedOneDnn(
         backwardData: implementation(dataPd),
         backwardWeights: implementation(weightsPd),
       },
-      forward(x, w, y) {
+      forward(x, w, y, keys = {}) {
         alive();
         checkFloats("OneDnnConvolution.forward", "x", x, xSize);
         checkFloats("OneDnnConvolution.forward", "w", w, wSize);
@@ -762,7 +812,7 @@ function openedOneDnn(
         setHandle(srcMem, x);
         setHandle(filterMem, w);
         setHandle(dstMem, y);
-        xIn?.run();
+        xIn?.use(keys.x);
         fwdFilter?.run();
         execute(fwd, [
           [ARG_SRC, xIn?.mem ?? srcMem],
@@ -770,8 +820,9 @@ function openedOneDnn(
           [ARG_DST, dstMem],
         ]);
         wait();
+        xIn?.done();
       },
-      backwardData(dy, w, dx) {
+      backwardData(dy, w, dx, keys = {}) {
         alive();
         checkFloats("OneDnnConvolution.backwardData", "dy", dy, ySize);
         checkFloats("OneDnnConvolution.backwardData", "w", w, wSize);
@@ -779,7 +830,7 @@ function openedOneDnn(
         setHandle(dstMem, dy);
         setHandle(filterMem, w);
         setHandle(srcMem, dx);
-        dyIn?.run();
+        dyIn?.use(keys.dy);
         dataFilter?.run();
         execute(data, [
           [ARG_DIFF_DST, dyIn?.mem ?? dstMem],
@@ -787,8 +838,9 @@ function openedOneDnn(
           [ARG_DIFF_SRC, srcMem],
         ]);
         wait();
+        dyIn?.done();
       },
-      backwardWeights(x, dy, dw) {
+      backwardWeights(x, dy, dw, keys = {}) {
         alive();
         checkFloats("OneDnnConvolution.backwardWeights", "x", x, xSize);
         checkFloats("OneDnnConvolution.backwardWeights", "dy", dy, ySize);
@@ -796,8 +848,8 @@ function openedOneDnn(
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
         setHandle(filterMem, dw);
-        xIn?.run();
-        dyIn?.run();
+        xIn?.use(keys.x);
+        dyIn?.use(keys.dy);
         execute(weights, [
           [ARG_SRC, xIn?.mem ?? srcMem],
           [ARG_DIFF_DST, dyIn?.mem ?? dstMem],
@@ -805,6 +857,8 @@ function openedOneDnn(
         ]);
         gradFilter?.run();
         wait();
+        xIn?.done();
+        dyIn?.done();
       },
     };
   };
@@ -1182,6 +1236,17 @@ function openedOneDnn(
       bfloat16Support ??= probeBfloat16();
       return bfloat16Support;
     },
+    forget(key) {
+      const copy = copies.get(key);
+      if (copy === undefined) return;
+      copies.delete(key);
+      spare(copy);
+    },
+    keptCopies() {
+      let bytes = 0;
+      for (const copy of copies.values()) bytes += copy.byteLength;
+      return { count: copies.size, bytes };
+    },
     biasConvolution(g, relu) {
       const fields = checkedGeometry("OneDnn.biasConvolution", g);
       if (fields === undefined) return undefined;
@@ -1202,6 +1267,8 @@ function openedOneDnn(
       for (const plans of [convolutionPlans, biasConvolutionPlans, batchNormPlans, flatPlans]) {
         plans.clear();
       }
+      copies.clear();
+      spareCopies.clear();
       s.dnnl_stream_destroy(stream);
       s.dnnl_engine_destroy(engine);
       lib.close();

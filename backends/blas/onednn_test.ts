@@ -381,6 +381,8 @@ function planningNothing(): OneDnn & { asked: number } {
     biasConvolution: () => (fake.asked++, undefined),
     batchNorm: () => (fake.asked++, undefined),
     bfloat16: () => ({ supported: false as const, reason: "plans nothing" }),
+    forget: () => {},
+    keptCopies: () => ({ count: 0, bytes: 0 }),
     plans: () => ({ convolution: 0, batchNorm: 0, flat: 0, failures: 0 }),
     close: () => {},
   };
