@@ -40,6 +40,7 @@ import { slice } from "./blas/slice.ts";
 import { padV2 } from "./blas/pad.ts";
 import { gatherV2 } from "./blas/gather.ts";
 import { maxPool, maxPoolGrad } from "./blas/max_pool.ts";
+import { cropAndResize } from "./blas/crop_and_resize.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -80,6 +81,7 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   GatherV2: gatherV2,
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
+  CropAndResize: cropAndResize,
 };
 
 /** Options for {@linkcode registerBlasBackend}. */
