@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { applyTo, layerSeed } from "@selfsup/internal";
+import { LazyGradientConv2D } from "./_lazy_gradient_conv2d.ts";
 
 /**
  * A bias-free `size x size` convolution initialised as torchvision's ResNet
@@ -23,7 +24,7 @@ export function conv(
     );
   }
   return applyTo(
-    tf.layers.conv2d({
+    new LazyGradientConv2D({
       name,
       filters,
       kernelSize: size,

@@ -5,26 +5,10 @@
 // ends before the input does) leaves oneDNN for a slower path; `tf.fused.conv2d` takes the
 // padding itself.
 import * as tf from "@tensorflow/tfjs";
+import { stockConv2DClass } from "./_stock_conv2d.ts";
 
 /** Zero rows / columns added before and after: `[[top, bottom], [left, right]]`. */
 export type Padding2D = [[number, number], [number, number]];
-
-/** The tfjs Conv2D fields this layer reads (tfjs declares them protected). */
-interface Conv2DFields extends tf.layers.Layer {
-  kernel: tf.LayerVariable;
-  bias: tf.LayerVariable | null;
-  strides: number[];
-  dilationRate: number[];
-  activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor };
-}
-
-type Conv2DClass = new (args: tf.serialization.ConfigDict) => Conv2DFields;
-
-function stockConv2DClass(): Conv2DClass {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap["Conv2D"];
-  if (entry === undefined) throw new Error("tfjs has no Conv2D layer registered");
-  return entry[0] as unknown as Conv2DClass;
-}
 
 /** tfjs's Conv2D ("valid") after `explicitPadding` zeros, in one `tf.fused.conv2d` call. */
 export class PaddedConv2D extends stockConv2DClass() {
