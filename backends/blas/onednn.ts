@@ -1,7 +1,8 @@
 /**
  * Convolutions and batch norm on oneDNN (Intel's deep-learning primitives library,
  * `libdnnl.so.2`, the 2.x C API) through Deno FFI: forward, input gradient and filter gradient
- * of an NHWC float32 convolution, its inference forward with a bias (and relu) applied inside,
+ * of an NHWC float32 convolution (or, opted in, bfloat16 with float32 accumulation where the CPU
+ * has bfloat16 instructions), its inference forward with a bias (and relu) applied inside,
  * batch-norm training forward and backward, large adds, relu and its gradient, as oneDNN's own
  * jit kernels, which read and write NHWC directly (no im2col) and use every core. The filter
  * is reordered to and from the blocked layout oneDNN picks.
@@ -293,9 +294,8 @@ export interface OneDnn {
   /**
    * The plan for a geometry (made on first use, then cached), or undefined when oneDNN cannot
    * take it (negative padding other than a strided window stopping before the input's last
-   * rows or columns, or a failed plan). With
-   * `precision` "bfloat16" (default "float32"), the float32 plan serves a geometry for which
-   * oneDNN has only its slow reference bfloat16 kernel.
+   * rows or columns, or a failed plan). With `precision` "bfloat16" (default "float32"), the
+   * float32 plan serves a geometry for which oneDNN has only its slow reference bfloat16 kernel.
    */
   convolution(
     g: OneDnnConvGeometry,
@@ -420,7 +420,6 @@ function checkedGeometry(fn: string, g: OneDnnConvGeometry): OneDnnConvGeometry 
   const bottom = (outH - 1) * sh + fh - inH - top;
   const right = (outW - 1) * sw + fw - inW - left;
   // Fewer than a stride of rows left unread: what a "valid" window count leaves.
-  // Up to a stride minus one rows (or columns) unread at the end.
   const [endH, endW] = [Math.min(0, 1 - sh), Math.min(0, 1 - sw)];
   if (top < 0 || left < 0 || bottom < endH || right < endW) return undefined;
   for (const [name, value] of Object.entries(fields)) checkDimension(fn, name, value);
