@@ -17,7 +17,9 @@ import { batchMatMul, fusedMatMul } from "./blas/matmul.ts";
 import {
   add,
   div,
+  equal,
   exp,
+  less,
   maximum,
   minimum,
   mod,
@@ -32,7 +34,7 @@ import {
   step,
   sub,
 } from "./blas/elementwise.ts";
-import { mean, sum } from "./blas/reduce.ts";
+import { max, mean, min, sum } from "./blas/reduce.ts";
 import { fusedBatchNorm } from "./blas/batch_norm.ts";
 import { batchNormTraining, batchNormTrainingGrad } from "./blas/batch_norm_training.ts";
 import { tile } from "./blas/tile.ts";
@@ -41,6 +43,9 @@ import { padV2 } from "./blas/pad.ts";
 import { gatherV2 } from "./blas/gather.ts";
 import { maxPool, maxPoolGrad } from "./blas/max_pool.ts";
 import { cropAndResize } from "./blas/crop_and_resize.ts";
+import { clipByValue } from "./blas/clip_by_value.ts";
+import { concat } from "./blas/concat.ts";
+import { select } from "./blas/select.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -66,6 +71,8 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   Maximum: maximum,
   Minimum: minimum,
   Mod: mod,
+  Equal: equal,
+  Less: less,
   Relu: relu,
   Step: step,
   Square: square,
@@ -75,6 +82,8 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   Exp: exp,
   Sum: sum,
   Mean: mean,
+  Min: min,
+  Max: max,
   Tile: tile,
   Slice: slice,
   PadV2: padV2,
@@ -82,6 +91,9 @@ export const BLAS_KERNELS: Readonly<Record<string, BlasKernel>> = {
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
   CropAndResize: cropAndResize,
+  ClipByValue: clipByValue,
+  Concat: concat,
+  Select: select,
 };
 
 /** Options for {@linkcode registerBlasBackend}. */

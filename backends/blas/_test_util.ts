@@ -43,26 +43,33 @@ export async function onPath(path: KernelPath, f: () => Promise<void>): Promise<
   }
 }
 
+/** What {@linkcode onBoth} returns: each result's values, and its dtype and shape. */
+export interface BothResults {
+  blas: Float32Array[];
+  cpu: Float32Array[];
+  /** Each result's `dtype [shape]` on the blas and on the cpu backend. */
+  kinds: { blas: string[]; cpu: string[] };
+}
+
 /**
  * Runs `f` on the blas backend and on the cpu backend (same seeds) and returns the values of
- * each result tensor from both, disposing everything it made.
+ * each result tensor from both (and their dtypes and shapes), disposing everything it made.
  */
-export async function onBoth(
-  f: () => tf.Tensor | tf.Tensor[],
-): Promise<{ blas: Float32Array[]; cpu: Float32Array[] }> {
+export async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<BothResults> {
   const run = async (backend: string) => {
     assert.ok(await tf.setBackend(backend));
     const before = tf.memory().numTensors;
     const out = tf.tidy(f);
     const list = Array.isArray(out) ? out : [out];
     const values = list.map((t) => Float32Array.from(t.dataSync()));
+    const kinds = list.map((t) => `${t.dtype} [${t.shape}]`);
     tf.dispose(list);
     assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
-    return values;
+    return { values, kinds };
   };
   const blas = await run("blas");
   const cpu = await run("cpu");
-  return { blas, cpu };
+  return { blas: blas.values, cpu: cpu.values, kinds: { blas: blas.kinds, cpu: cpu.kinds } };
 }
 
 /**
@@ -95,4 +102,23 @@ export function assertBothClose(
 export function rng(seed: number): (n: number) => number {
   const random = new Random(seed);
   return (n: number) => random.integer(n);
+}
+
+/**
+ * Asserts every output of {@linkcode onBoth} is the cpu backend's exactly: the same dtype and
+ * shape, and `Object.is` on each element, so -0 differs from 0 and NaN matches NaN (for
+ * kernels that promise bit-identical results).
+ */
+export function assertBothSame(r: BothResults, what = ""): void {
+  assert.deepEqual(r.kinds.blas, r.kinds.cpu, `${what}: dtypes and shapes`);
+  assert.equal(r.blas.length, r.cpu.length, `${what}: output count`);
+  r.blas.forEach((v, k) => {
+    const c = r.cpu[k];
+    assert.equal(v.length, c.length, `${what} output ${k}: length ${v.length} vs ${c.length}`);
+    for (let i = 0; i < v.length; i++) {
+      if (!Object.is(v[i], c[i])) {
+        assert.fail(`${what} output ${k}[${i}]: blas ${v[i]} vs cpu ${c[i]}`);
+      }
+    }
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * Float32 elementwise kernels without per-element allocation or index arithmetic: binary ops
- * with numpy broadcasting (collapsed to the fewest loop dimensions, with a tight inner loop)
- * and the unary ops of a training step. Outputs come from the backend's buffer pool.
- * Non-float32 inputs run the cpu kernel.
+ * and comparisons with numpy broadcasting (collapsed to the fewest loop dimensions, with a
+ * tight inner loop) and the unary ops of a training step. Float32 outputs come from the
+ * backend's buffer pool. Non-float32 inputs run the cpu kernel.
  *
  * @module
  */
@@ -14,9 +14,9 @@ import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
  * out[o + r*n + i] = a[ai + r*ar + i*as] op b[bi + r*br + i*bs] for i < n, where the inner
  * strides are 0 (broadcast) or 1. Taking whole rows (rather than one call per row) matters for
  * per-channel broadcasts, whose rows are only C long. One function per op keeps each loop
- * monomorphic for the JIT.
+ * monomorphic for the JIT. Comparisons write 0 or 1 into a Uint8Array (tfjs's bool storage).
  */
-type Run = (
+type Run<Out = Float32Array> = (
   a: Float32Array,
   ai: number,
   ar: number,
@@ -25,7 +25,7 @@ type Run = (
   bi: number,
   br: number,
   bs: number,
-  out: Float32Array,
+  out: Out,
   o: number,
   rows: number,
   n: number,
@@ -135,9 +135,30 @@ function floorMod(x: number, y: number): number {
   return (x < 0 && y < 0) || (x >= 0 && y >= 0) ? rem : (rem + y) % y;
 }
 
+/**
+ * floorMod(x, y) for a finite y > 0 without the remainder (a call into C for doubles, most of
+ * the op's time) where x lies in [-y, 2y), as the augmentations' hue arithmetic has it; the
+ * same values: x in [0, y) is its own remainder; x in [y, 2y) gives x - y, exact (Sterbenz);
+ * x in [-y, 0) has remainder x (-0 for -y), and s = x + y in [0, y] is floorMod's own rem + y,
+ * whose remainder is s below y and 0 at y.
+ */
+function floorModPositive(x: number, y: number): number {
+  if (x >= 0) return x < y ? x : x < 2 * y ? x - y : floorMod(x, y);
+  if (x >= -y) {
+    const s = x + y;
+    return s < y ? s : 0;
+  }
+  return floorMod(x, y);
+}
+
 const modRun: Run = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
   for (let r = 0; r < rows; r++, ai += ar, bi += br, o += n) {
-    for (let i = 0; i < n; i++) out[o + i] = floorMod(a[ai + i * as], b[bi + i * bs]);
+    const y = b[bi];
+    if (bs === 0 && y > 0 && y < Infinity) {
+      for (let i = 0; i < n; i++) out[o + i] = floorModPositive(a[ai + i * as], y);
+    } else {
+      for (let i = 0; i < n; i++) out[o + i] = floorMod(a[ai + i * as], b[bi + i * bs]);
+    }
   }
 };
 
@@ -187,45 +208,88 @@ export function collapseBroadcast(
   return { dims, aStrides: strides(aBcast), bStrides: strides(bBcast) };
 }
 
+/**
+ * Runs `run` over the broadcast of `a` (values `av`) and `b` into `out` (`size` elements of
+ * `outShape`): an odometer over the dims outside the last two, the last two one `run`.
+ */
+function broadcastLoop<Out>(
+  run: Run<Out>,
+  a: tf.TensorInfo,
+  av: Float32Array,
+  b: tf.TensorInfo,
+  bv: Float32Array,
+  outShape: number[],
+  out: Out,
+  size: number,
+): void {
+  if (size === 0) return;
+  const { dims, aStrides, bStrides } = collapseBroadcast(a.shape, b.shape, outShape);
+  const rank = dims.length;
+  if (rank === 0) {
+    run(av, 0, 0, 0, bv, 0, 0, 0, out, 0, 1, 1);
+    return;
+  }
+  const n = dims[rank - 1];
+  const rows = rank >= 2 ? dims[rank - 2] : 1;
+  const ar = rank >= 2 ? aStrides[rank - 2] : 0;
+  const br = rank >= 2 ? bStrides[rank - 2] : 0;
+  const outer = Math.max(rank - 2, 0);
+  const idx = new Array<number>(outer).fill(0);
+  let ao = 0;
+  let bo = 0;
+  for (let o = 0; o < size; o += rows * n) {
+    run(av, ao, ar, aStrides[rank - 1], bv, bo, br, bStrides[rank - 1], out, o, rows, n);
+    for (let d = outer - 1; d >= 0; d--) {
+      ao += aStrides[d];
+      bo += bStrides[d];
+      if (++idx[d] < dims[d]) break;
+      ao -= aStrides[d] * dims[d];
+      bo -= bStrides[d] * dims[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 function binary(run: Run, name: string) {
   return (args: BlasKernelArgs): tf.TensorInfo => {
     const { inputs, backend } = args;
     const { a, b } = inputs;
     if (!allFloat32(a, b)) return cpuKernel(name, args) as tf.TensorInfo;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const av = backend.f32(a);
-    const bv = backend.f32(b);
     const size = sizeOf(outShape);
     const out = backend.alloc(size);
-    if (size > 0) {
-      const { dims, aStrides, bStrides } = collapseBroadcast(a.shape, b.shape, outShape);
-      const rank = dims.length;
-      if (rank === 0) {
-        run(av, 0, 0, 0, bv, 0, 0, 0, out, 0, 1, 1);
-      } else {
-        // Odometer over the dims outside the last two; the last two are one `run`.
-        const n = dims[rank - 1];
-        const rows = rank >= 2 ? dims[rank - 2] : 1;
-        const ar = rank >= 2 ? aStrides[rank - 2] : 0;
-        const br = rank >= 2 ? bStrides[rank - 2] : 0;
-        const outer = Math.max(rank - 2, 0);
-        const idx = new Array<number>(outer).fill(0);
-        let ao = 0;
-        let bo = 0;
-        for (let o = 0; o < size; o += rows * n) {
-          run(av, ao, ar, aStrides[rank - 1], bv, bo, br, bStrides[rank - 1], out, o, rows, n);
-          for (let d = outer - 1; d >= 0; d--) {
-            ao += aStrides[d];
-            bo += bStrides[d];
-            if (++idx[d] < dims[d]) break;
-            ao -= aStrides[d] * dims[d];
-            bo -= bStrides[d] * dims[d];
-            idx[d] = 0;
-          }
-        }
-      }
-    }
+    broadcastLoop(run, a, backend.f32(a), b, backend.f32(b), outShape, out, size);
     return backend.output(out, outShape);
+  };
+}
+
+const equalRun: Run<Uint8Array> = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
+  for (let r = 0; r < rows; r++, ai += ar, bi += br, o += n) {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ai + i * as] === b[bi + i * bs]);
+  }
+};
+
+const lessRun: Run<Uint8Array> = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
+  for (let r = 0; r < rows; r++, ai += ar, bi += br, o += n) {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ai + i * as] < b[bi + i * bs]);
+  }
+};
+
+/**
+ * A comparison kernel: 1 where `a op b` holds, else 0 (NaN compares false), as a bool tensor;
+ * non-float32 inputs run the cpu kernel, whose same-shape loop takes two remainders an element
+ * and whose broadcasts compute every element's coordinates.
+ */
+function comparison(run: Run<Uint8Array>, name: string) {
+  return (args: BlasKernelArgs): tf.TensorInfo => {
+    const { inputs, backend } = args;
+    const { a, b } = inputs;
+    if (!allFloat32(a, b)) return cpuKernel(name, args) as tf.TensorInfo;
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const size = sizeOf(outShape);
+    const out = new Uint8Array(size);
+    broadcastLoop(run, a, backend.f32(a), b, backend.f32(b), outShape, out, size);
+    return backend.makeTensorInfo(outShape, "bool", out);
   };
 }
 
@@ -270,6 +334,10 @@ export const maximum: (args: BlasKernelArgs) => tf.TensorInfo = binary(maximumRu
 export const minimum: (args: BlasKernelArgs) => tf.TensorInfo = binary(minimumRun, "Minimum");
 /** The `Mod` kernel. */
 export const mod: (args: BlasKernelArgs) => tf.TensorInfo = binary(modRun, "Mod");
+/** The `Equal` kernel (the augmentations' hue step: which channel is a pixel's largest). */
+export const equal: (args: BlasKernelArgs) => tf.TensorInfo = comparison(equalRun, "Equal");
+/** The `Less` kernel (the augmentations' solarization threshold). */
+export const less: (args: BlasKernelArgs) => tf.TensorInfo = comparison(lessRun, "Less");
 
 /** out[i] = f(x[i]) over the whole array; `alpha` is Step's value for x <= 0. */
 type Map1 = (x: Float32Array, out: Float32Array, alpha: number) => void;

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   assertBothClose,
+  assertBothSame,
   ignoreBlas,
   ignoreOneDnn,
   type KernelPath,
   onBoth,
   onPath,
 } from "./_test_util.ts";
-import { collapseBroadcast } from "./elementwise.ts";
+import { collapseBroadcast, equal, less } from "./elementwise.ts";
 
 Deno.test("collapseBroadcast() merges dims that broadcast alike and drops size-1 dims", () => {
   assert.deepEqual(collapseBroadcast([8, 4, 4, 3], [3], [8, 4, 4, 3]), {
@@ -253,6 +254,117 @@ Deno.test({
       v.forEach((x, i) =>
         assert.ok(Object.is(x, r.cpu[k]![i]), `output ${k} [${i}]: ${x} vs ${r.cpu[k]![i]}`)
       )
+    );
+  },
+});
+
+Deno.test({
+  name: "blas Mod by a positive scalar equals the cpu kernel bit for bit around every shortcut",
+  ignore: ignoreBlas,
+  fn: async () => {
+    // floorModPositive's ranges for each divisor: [0, y), [y, 2y), [-y, 0) and outside, with
+    // their ends, values just inside and outside them, tiny negatives (x + y rounds to y),
+    // zeros, NaN and infinities.
+    const divisors = [6, 0.75, 1e-3, 1e-40, 3e38, 1 / 3];
+    for (const y of divisors) {
+      const f = Math.fround(y);
+      const near = (
+        v: number,
+      ) => [v, Math.fround(v * (1 + 2 ** -23)), Math.fround(v * (1 - 2 ** -23))];
+      const xs = [
+        ...[0, f, 2 * f, -f, 3 * f, -2 * f, 0.5 * f, 1.5 * f, -0.5 * f].flatMap(near),
+        -0,
+        -1e-30,
+        -1e-45,
+        1e-45,
+        NaN,
+        Infinity,
+        -Infinity,
+        1e30,
+        -1e30,
+      ];
+      const r = await onBoth(() => {
+        const x = tf.tensor1d(xs);
+        const wide = tf.randomUniform([7, 96, 96, 1], -7, 13, "float32", 5).mul(f / 6);
+        return [tf.mod(x, tf.scalar(y)), tf.mod(wide, tf.scalar(y))];
+      });
+      assertBothSame(r, `mod by ${y}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "blas Mod by a per-row divisor takes each row's shortcut or falls back, like cpu",
+  ignore: ignoreBlas,
+  fn: async () => {
+    // [rows, 1] divisors against [rows, n]: positive rows take the shortcut, the others (zero,
+    // negative, NaN, infinite) the general floor-mod.
+    const divisors = [6, -6, 0, -0, NaN, Infinity, -Infinity, 0.5, 1e-3];
+    const r = await onBoth(() => {
+      const x = tf.randomUniform([divisors.length, 40], -15, 15, "float32", 8);
+      const withSpecials = tf.concat([x, tf.tensor2d(divisors.map(() => [NaN, -0, 6, -6, 12]))], 1);
+      return tf.mod(withSpecials, tf.tensor2d(divisors, [divisors.length, 1]));
+    });
+    assertBothSame(r, "per-row divisors");
+  },
+});
+
+Deno.test({
+  name: "blas Equal and Less are registered and equal the cpu kernels on any broadcast",
+  ignore: ignoreBlas,
+  fn: async () => {
+    assert.equal(tf.getKernel("Equal", "blas")?.kernelFunc, equal);
+    assert.equal(tf.getKernel("Less", "blas")?.kernelFunc, less);
+    // The hue step's v.equal(r) on [N, 96, 96, 1], the solarize threshold, specials.
+    const special = [NaN, 0, -0, Infinity, -Infinity, 1, 0.5, -1e-40];
+    const r = await onBoth(() => {
+      const images = tf.randomUniform([8, 96, 96, 3], 0, 1, "float32", 6);
+      const [red] = tf.split(images, 3, 3);
+      const v = images.max(3, true);
+      const a = tf.tensor1d(special.flatMap((x) => special.map(() => x)));
+      const b = tf.tensor1d(special.flatMap(() => special));
+      return [
+        v.equal(red),
+        images.less(0.5),
+        tf.equal(a, b),
+        tf.less(a, b),
+        tf.less(a.reshape([8, 8, 1]), b.reshape([1, 8, 8])),
+        tf.equal(tf.zeros([0, 3]), tf.zeros([3])),
+        tf.equal(tf.tensor1d([1, 2], "int32"), tf.tensor1d([1, 3], "int32")),
+        tf.less(tf.tensor1d([1, 2], "int32"), tf.scalar(2, "int32")),
+      ];
+    });
+    assertBothSame(r, "comparisons");
+    assert.deepEqual(r.kinds.blas.slice(0, 2), ["bool [8,96,96,1]", "bool [8,96,96,3]"]);
+    assert.deepEqual(Array.from(r.blas[6]), [1, 0]);
+  },
+});
+
+Deno.test({
+  name: "blas Equal and Less equal the cpu kernels for any broadcast and values (property)",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const value = fc.oneof(fc.constantFrom(NaN, -0, 0, Infinity, 1), fc.float());
+    const pairs = fc.sample(broadcastPair, { numRuns: 60, seed: 37 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...pairs),
+        fc.array(value, { minLength: 64, maxLength: 64 }),
+        async ([aShape, bShape], pool) => {
+          const fill = (shape: number[], from: number) =>
+            tf.tensor(
+              Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) =>
+                pool[(from + i) % 64]),
+              shape,
+            );
+          const r = await onBoth(() => {
+            const [a, b] = [fill(aShape, 0), fill(bShape, 5)];
+            return [tf.equal(a, b), tf.less(a, b)];
+          });
+          assertBothSame(r, `${JSON.stringify(aShape)} vs ${JSON.stringify(bShape)}`);
+        },
+      ),
+      { numRuns: 60, seed: 41 },
     );
   },
 });

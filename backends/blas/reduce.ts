@@ -1,13 +1,15 @@
 /**
- * Float32 `Sum` and `Mean` over any set of axes that, once adjacent dims are merged, reads as
- * [outer, reduced, inner] — per-channel statistics of NHWC tensors, global average pooling,
- * row sums and full reductions — with no transpose and float64 accumulators. Other patterns
- * and dtypes run the cpu kernel.
+ * Float32 `Sum`, `Mean`, `Min` and `Max` over any set of axes that, once adjacent dims are
+ * merged, reads as [outer, reduced, inner] — per-channel statistics of NHWC tensors, global
+ * average pooling, the per-pixel channel extremes of the augmentations' saturation and hue
+ * steps, row sums and full reductions — with no transpose (the cpu kernels transpose any axes
+ * that are not innermost), float64 accumulators for the sums, and outputs from the buffer pool.
+ * Other patterns and dtypes, and empty inputs, run the cpu kernel.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { allFloat32, type BlasKernelArgs, cpuKernel } from "./_util.ts";
+import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
 
 /** [outer, reduced, inner] sizes of a reduction, or undefined when reduced dims are split. */
 export function reductionBlocks(
@@ -35,6 +37,14 @@ export function reductionBlocks(
     }
   }
   return [outer, mid, inner];
+}
+
+/** The output shape of reducing `axes` of `shape`, with the reduced dims kept as 1 or dropped. */
+function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean) {
+  const reduced = new Set(axes);
+  return keepDims
+    ? shape.map((d, i) => (reduced.has(i) ? 1 : d))
+    : shape.filter((_, i) => !reduced.has(i));
 }
 
 function reduce(name: "Sum" | "Mean") {
@@ -77,11 +87,7 @@ function reduce(name: "Sum" | "Mean") {
         for (let c = 0; c < inner; c++) out[o * inner + c] = acc[c] * scale;
       }
     }
-    const reduced = new Set(axes);
-    const outShape = attrs.keepDims
-      ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
-      : x.shape.filter((_, i) => !reduced.has(i));
-    return backend.output(out, outShape);
+    return backend.output(out, reducedShape(x.shape, axes, Boolean(attrs.keepDims)));
   };
 }
 
@@ -89,3 +95,88 @@ function reduce(name: "Sum" | "Mean") {
 export const sum: (args: BlasKernelArgs) => tf.TensorInfo = reduce("Sum");
 /** The `Mean` kernel. */
 export const mean: (args: BlasKernelArgs) => tf.TensorInfo = reduce("Mean");
+
+/**
+ * Extremes of [outer, mid, inner] blocks into `out` ([outer, inner]), with the cpu kernels'
+ * test in their order (the reduced elements in row-major order): the running value is replaced
+ * by a NaN and by a strictly smaller (`Min`) or larger (`Max`) value, so any NaN gives NaN and
+ * of equal values (0 and -0) the first stays. One function per op keeps each loop monomorphic.
+ */
+type Extreme = (
+  xv: Float32Array,
+  out: Float32Array,
+  outer: number,
+  mid: number,
+  inner: number,
+) => void;
+
+const minBlocks: Extreme = (xv, out, outer, mid, inner) => {
+  if (inner === 1) {
+    for (let o = 0, base = 0; o < outer; o++, base += mid) {
+      let m = xv[base];
+      for (let i = base + 1; i < base + mid; i++) {
+        const v = xv[i];
+        if (v !== v || v < m) m = v;
+      }
+      out[o] = m;
+    }
+    return;
+  }
+  // Row by row over the accumulators in `out`: contiguous reads whatever the sizes.
+  for (let o = 0, base = 0, ob = 0; o < outer; o++, base += mid * inner, ob += inner) {
+    for (let c = 0; c < inner; c++) out[ob + c] = xv[base + c];
+    for (let r = 1, i = base + inner; r < mid; r++) {
+      for (let c = 0; c < inner; c++, i++) {
+        const v = xv[i];
+        if (v !== v || v < out[ob + c]) out[ob + c] = v;
+      }
+    }
+  }
+};
+
+const maxBlocks: Extreme = (xv, out, outer, mid, inner) => {
+  if (inner === 1) {
+    for (let o = 0, base = 0; o < outer; o++, base += mid) {
+      let m = xv[base];
+      for (let i = base + 1; i < base + mid; i++) {
+        const v = xv[i];
+        if (v !== v || v > m) m = v;
+      }
+      out[o] = m;
+    }
+    return;
+  }
+  // Row by row over the accumulators in `out`: contiguous reads whatever the sizes.
+  for (let o = 0, base = 0, ob = 0; o < outer; o++, base += mid * inner, ob += inner) {
+    for (let c = 0; c < inner; c++) out[ob + c] = xv[base + c];
+    for (let r = 1, i = base + inner; r < mid; r++) {
+      for (let c = 0; c < inner; c++, i++) {
+        const v = xv[i];
+        if (v !== v || v > out[ob + c]) out[ob + c] = v;
+      }
+    }
+  }
+};
+
+function extreme(name: "Min" | "Max", blocksOf: Extreme) {
+  return (args: BlasKernelArgs): tf.TensorInfo => {
+    const { inputs, backend, attrs = {} } = args;
+    const { x } = inputs;
+    // Max names its axes `reductionIndices`, Min `axis`.
+    const axis = name === "Max" ? attrs.reductionIndices : attrs.axis;
+    const axes = tf.util.parseAxisParam(axis as number | number[], x.shape);
+    const blocks = allFloat32(x) && sizeOf(x.shape) > 0
+      ? reductionBlocks(x.shape, axes)
+      : undefined;
+    if (blocks === undefined) return cpuKernel(name, args) as tf.TensorInfo;
+    const [outer, mid, inner] = blocks;
+    const out = backend.alloc(outer * inner);
+    blocksOf(backend.f32(x), out, outer, mid, inner);
+    return backend.output(out, reducedShape(x.shape, axes, Boolean(attrs.keepDims)));
+  };
+}
+
+/** The `Min` kernel. */
+export const min: (args: BlasKernelArgs) => tf.TensorInfo = extreme("Min", minBlocks);
+/** The `Max` kernel. */
+export const max: (args: BlasKernelArgs) => tf.TensorInfo = extreme("Max", maxBlocks);
