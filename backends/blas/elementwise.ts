@@ -137,18 +137,17 @@ function floorMod(x: number, y: number): number {
 
 /**
  * floorMod(x, y) for a finite y > 0 without the remainder (a call into C for doubles, most of
- * the op's time) where x lies in [-y, 2y), as the augmentations' hue arithmetic has it; the
- * same values: x in [0, y) is its own remainder; x in [y, 2y) gives x - y, exact (Sterbenz);
- * x in [-y, 0) has remainder x (-0 for -y), and s = x + y in [0, y] is floorMod's own rem + y,
- * whose remainder is s below y and 0 at y.
+ * the op's time) where x lies in [-y, 2y), as the augmentations' hue arithmetic has it, and
+ * without a branch on which part of that range x is in (random from pixel to pixel). The same
+ * values: x in [0, y) is its own remainder (k = 0; x - 0 keeps a -0); x in [y, 2y) gives
+ * x - y, exact (Sterbenz; k = 1); x in [-y, 0) has remainder x (-0 for -y) and floorMod's
+ * rem + y is x + y (k = -1), in [0, y], whose remainder is itself below y and 0 at y.
  */
 function floorModPositive(x: number, y: number): number {
-  if (x >= 0) return x < y ? x : x < 2 * y ? x - y : floorMod(x, y);
-  if (x >= -y) {
-    const s = x + y;
-    return s < y ? s : 0;
-  }
-  return floorMod(x, y);
+  if (!(x >= -y && x < 2 * y)) return floorMod(x, y);
+  const k = +(x >= y) - +(x < 0);
+  const s = x - k * y;
+  return s < y ? s : 0;
 }
 
 const modRun: Run = (a, ai, ar, as, b, bi, br, bs, out, o, rows, n) => {
