@@ -13,7 +13,7 @@
  * batch-norm and mean gradients), `--batch-norm fused|stock` (the reference model's layer),
  * `--memory-every N` (print memory every N steps), `--by-shape` (with `--kernels`: time each
  * kernel per input shapes), `--no-onednn` (the blas backend without oneDNN), `--library` (a
- * CBLAS library to open instead of OpenBLAS).
+ * CBLAS library to open instead of OpenBLAS), `--precision float32|bfloat16` (blas's convolutions).
  *
  * Times are wall clock and, on Linux, process CPU time (all threads): on a machine shared with
  * other work the CPU figures are the steadier ones.
@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { registerBlasBackend } from "../backends/blas_backend.ts";
+import { type BlasPrecision, setBlasPrecision } from "../backends/blas_precision.ts";
 import { installBatchNormGradient } from "../backends/batch_norm_gradient.ts";
 import { installReluGradient } from "../backends/relu_gradient.ts";
 import { buildReferenceStep, type ReferenceEncoder } from "./reference_step.ts";
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     "by-shape": { type: "boolean", default: false },
     "no-onednn": { type: "boolean", default: false },
     library: { type: "string" },
+    precision: { type: "string", default: "float32" },
   },
 });
 const steps = Number(values.steps);
@@ -61,6 +63,7 @@ registerBlasBackend({
 installReluGradient();
 if (!values["stock-bn-grad"]) installBatchNormGradient();
 if (!(await tf.setBackend(values.backend!))) throw new Error(`backend ${values.backend} failed`);
+if (values.backend === "blas") setBlasPrecision(values.precision as BlasPrecision);
 
 const clock = makeClock();
 
