@@ -30,6 +30,26 @@ export function geometry(c: ConvCase): { oh: number; ow: number; top: number; le
   return { oh, ow, top: Math.floor(padH / 2), left: Math.floor(padW / 2) };
 }
 
+/** The case as the blas backend's oneDNN binding describes a convolution (OneDnnConvGeometry). */
+export function oneDnnGeometry(c: ConvCase) {
+  const { oh, ow, top, left } = geometry(c);
+  return {
+    batch: c.n,
+    inH: c.h,
+    inW: c.w,
+    inC: c.ci,
+    outH: oh,
+    outW: ow,
+    outC: c.co,
+    fh: c.kh,
+    fw: c.kw,
+    sh: c.stride[0],
+    sw: c.stride[1],
+    top,
+    left,
+  };
+}
+
 /** Calls `visit(xIndex, wIndex, yIndex)` for every multiply of the convolution. */
 function eachTap(c: ConvCase, visit: (xi: number, wi: number, yi: number) => void): void {
   const { oh, ow, top, left } = geometry(c);

@@ -13,6 +13,7 @@ import {
   geometry,
   inputGradient,
   maxRelativeError,
+  oneDnnGeometry,
   values,
 } from "../_conv_reference_test_util.ts";
 import { blasBfloat16Support, blasPrecision, setBlasPrecision } from "../blas_precision.ts";
@@ -43,25 +44,6 @@ function toBfloat16(v: number): number {
 
 function rounded(a: Float32Array): Float32Array {
   return a.map(toBfloat16);
-}
-
-function geometryOf(c: ConvCase): OneDnnConvGeometry {
-  const { oh, ow, top, left } = geometry(c);
-  return {
-    batch: c.n,
-    inH: c.h,
-    inW: c.w,
-    inC: c.ci,
-    outH: oh,
-    outW: ow,
-    outC: c.co,
-    fh: c.kh,
-    fw: c.kw,
-    sh: c.stride[0],
-    sw: c.stride[1],
-    top,
-    left,
-  };
 }
 
 /** The reference model's convolutions: its 1-channel stem, a block's 3x3, a strided 3x3 and 1x1. */
@@ -98,7 +80,7 @@ Deno.test({
     const dnnl = openOneDnn();
     try {
       CASES.forEach((c, i) => {
-        const g = geometryOf(c);
+        const g = oneDnnGeometry(c);
         const x = values(c.n * c.h * c.w * c.ci, 10 + i);
         const w = values(c.kh * c.kw * c.ci * c.co, 20 + i);
         const dy = values(c.n * g.outH * g.outW * c.co, 30 + i);
@@ -139,7 +121,7 @@ Deno.test({
     const dnnl = openOneDnn();
     try {
       const c = CASES[1]!;
-      const g = geometryOf(c);
+      const g = oneDnnGeometry(c);
       const x = values(c.n * c.h * c.w * c.ci, 1);
       const w = values(c.kh * c.kw * c.ci * c.co, 2);
       const dy = values(c.n * g.outH * g.outW * c.co, 3);

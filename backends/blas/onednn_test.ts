@@ -17,6 +17,7 @@ import {
   filterGradient,
   geometry,
   inputGradient,
+  oneDnnGeometry,
   values,
 } from "../_conv_reference_test_util.ts";
 import type { BlasBackend } from "./backend.ts";
@@ -250,22 +251,8 @@ Deno.test({
         { n: 2, h: 6, w: 8, ci: 5, co: 4, kh: 1, kw: 1, stride: [2, 2], pad: "valid" },
       ];
       for (const [i, c] of cases.entries()) {
-        const { oh, ow, top, left } = geometry(c);
-        const g: OneDnnConvGeometry = {
-          batch: c.n,
-          inH: c.h,
-          inW: c.w,
-          inC: c.ci,
-          outH: oh,
-          outW: ow,
-          outC: c.co,
-          fh: c.kh,
-          fw: c.kw,
-          sh: 2,
-          sw: 2,
-          top,
-          left,
-        };
+        const g = oneDnnGeometry(c);
+        const [oh, ow] = [g.outH, g.outW];
         assert.ok((oh - 1) * 2 + c.kh < c.h, "the window stops before the end");
         const x = values(c.n * c.h * c.w * c.ci, 3 * i + 1);
         const w = values(c.kh * c.kw * c.ci * c.co, 3 * i + 2);
