@@ -2,7 +2,7 @@
 // float32-accumulated products of bfloat16-rounded inputs.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { type OneDnnConvGeometry, openOneDnn } from "./onednn.ts";
+import { openOneDnn } from "./onednn.ts";
 import { blasMissing, ignoreBlas, ignoreOneDnn, oneDnnMissing } from "./_test_util.ts";
 import type { BlasBackend } from "./backend.ts";
 import { skipNote } from "../_test_util.ts";

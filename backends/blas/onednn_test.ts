@@ -15,7 +15,6 @@ import {
   type ConvCase,
   convolution,
   filterGradient,
-  geometry,
   inputGradient,
   oneDnnGeometry,
   values,
