@@ -645,15 +645,14 @@ function openedOneDnn(
     return {
       mem,
       use(key: object | undefined): void {
-        let values = key === undefined ? undefined : copies.get(key);
-        if (values === undefined || values.length !== length) {
-          values = spareCopies.get(length)?.pop() ?? new Uint16Array(length);
-          setHandle(mem, values);
-          execute(reorder, [[ARG_SRC, userMemory], [ARG_DST, mem]]);
-          if (key === undefined) unkept = values;
-          else copies.set(key, values);
-        }
+        const kept = key === undefined ? undefined : copies.get(key);
+        const fresh = kept === undefined || kept.length !== length;
+        const values = fresh ? spareCopies.get(length)?.pop() ?? new Uint16Array(length) : kept;
         setHandle(mem, values);
+        if (!fresh) return;
+        execute(reorder, [[ARG_SRC, userMemory], [ARG_DST, mem]]);
+        if (key === undefined) unkept = values;
+        else copies.set(key, values);
       },
       done(): void {
         if (unkept !== undefined) spare(unkept);
