@@ -268,8 +268,8 @@ async function memoryRun(row: Row, total: number): Promise<void> {
     ? (tf.findBackend("blas") as unknown as BlasBackend).oneDnn
     : undefined;
   console.log(
-    "| step | loss | tf tensors | tf MB | RSS MB | JS heap MB | array buffers MB | bf16 copies | " +
-      "images/s |\n|---|---|---|---|---|---|---|---|---|",
+    "| step | loss | tf tensors | tf MB | RSS MB | JS heap MB (used / reserved) | array buffers MB | " +
+      "bf16 copies | images/s |\n|---|---|---|---|---|---|---|---|---|",
   );
   let t0 = performance.now();
   let since = 0;
@@ -279,13 +279,13 @@ async function memoryRun(row: Row, total: number): Promise<void> {
     if (i === 1 || i % Math.max(1, Math.floor(total / 10)) === 0 || i === total) {
       const rate = (reference.imagesPerStep * since) / ((performance.now() - t0) / 1000);
       const { numTensors, numBytes } = tf.memory();
-      const { rss, heapUsed, external } = Deno.memoryUsage();
+      const { rss, heapUsed, heapTotal, external } = Deno.memoryUsage();
       const copies = dnnl?.keptCopies();
       const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
       console.log(
         `| ${i} | ${loss.toFixed(4)} | ${numTensors} | ${mb(numBytes)} | ${mb(rss)} | ${
           mb(heapUsed)
-        } | ${mb(external)} | ${
+        } / ${mb(heapTotal)} | ${mb(external)} | ${
           copies === undefined ? "-" : `${copies.count} (${mb(copies.bytes)} MB)`
         } | ${rate.toFixed(1)} |`,
       );
