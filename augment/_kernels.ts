@@ -3,6 +3,7 @@
 // clip to [0, 1] as google-research/simclr does after every step.
 import * as tf from "@tensorflow/tfjs";
 import { usesCpuKernels } from "./_backend.ts";
+import { ADJUST_HUE_KERNEL, ADJUST_SATURATION_KERNEL } from "./kernel_names.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 
 // TensorFlow.js's cpu backend runs a binary op whose shapes need broadcasting (e.g. [N, 1, 1, 1]
@@ -12,6 +13,20 @@ import type { CropBox } from "./random_resized_crop.ts";
 // loop) and per-pixel values are spread over channels by concat; channel mixes are a multiply
 // by a [C] vector (which the fast path handles) plus an innermost sum. Other backends broadcast
 // natively, so they get the small tensors.
+
+/**
+ * Runs the fused colour kernel `name` on the active backend when it registers one (the same
+ * values as the op chain, in one pass over the pixels); undefined when it does not.
+ */
+function fused(name: string, images: tf.Tensor4D, perImageValues: Float32Array, key: string) {
+  if (tf.getKernel(name, tf.getBackend()) === undefined) return undefined;
+  return tf.tidy(() =>
+    tf.engine().runKernel(name, {
+      images,
+      [key]: tf.tensor1d(perImageValues),
+    }) as tf.Tensor4D
+  );
+}
 
 /** Per-image values to combine with a [N, ...rest] tensor of shape `shape`. */
 function perImage(values: ArrayLike<number>, shape: number[]): tf.Tensor4D {
@@ -78,6 +93,8 @@ export function contrastKernel(images: tf.Tensor4D, factors: ArrayLike<number>):
  */
 export function saturationKernel(images: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
   if (images.shape[3] !== 3) return images.clone();
+  const fast = fused(ADJUST_SATURATION_KERNEL, images, Float32Array.from(factors), "factors");
+  if (fast !== undefined) return fast;
   return tf.tidy(() => {
     const [n, h, w] = images.shape;
     const v = images.max(3, true) as tf.Tensor4D;
@@ -95,6 +112,9 @@ export function saturationKernel(images: tf.Tensor4D, factors: ArrayLike<number>
  */
 export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Tensor4D {
   if (images.shape[3] !== 3 || Array.from(deltas).every((d) => d === 0)) return images.clone();
+  const sextants = Float32Array.from(deltas, (d) => 6 * d);
+  const fast = fused(ADJUST_HUE_KERNEL, images, sextants, "sextants");
+  if (fast !== undefined) return fast;
   return tf.tidy(() => {
     const [n, h, w] = images.shape;
     const r = mixChannels(images, [1, 0, 0]);
@@ -109,8 +129,7 @@ export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Te
       tf.mod(g.sub(b).div(safe), 6),
       tf.where(v.equal(g), b.sub(r).div(safe).add(2), r.sub(g).div(safe).add(4)),
     );
-    const turns = Array.from(deltas, (d) => 6 * d); // in sextants
-    const shifted = tf.mod(hue.add(perImage(turns, [n, h, w, 1])), 6);
+    const shifted = tf.mod(hue.add(perImage(sextants, [n, h, w, 1])), 6);
     // HSV -> RGB: channel(n) = V - chroma * clamp(min(k, 4 - k), 0, 1), k = (n + hue) mod 6,
     // n = 5, 3, 1 for R, G, B. A gray pixel has chroma 0 and keeps its value.
     const channel = (n: number): tf.Tensor4D => {
