@@ -16,13 +16,15 @@
  * Every figure is the median of `--repeats` timed runs (default 3) after one untimed run of the
  * same size: a first call on a fresh batch size pays for allocating (and the kernel for
  * touching) its buffers, which would be counted as augmentation otherwise. images/s counts
- * source images: each one yields two views.
+ * source images: each one yields two views. Each row also gives the median process CPU time
+ * (all threads; Linux): on a machine shared with other work it is the steadier figure.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { byolViews, simclrViews } from "../augment/mod.ts";
+import { makeClock } from "./_process_clock.ts";
 
 tf.enableProdMode();
 
@@ -61,18 +63,38 @@ async function loadStartBackend(): Promise<StartBackend | string> {
     : "backends/mod.ts does not export startBackend";
 }
 
-/** The median of `repeats` timings of `run` (ms), after one untimed run. */
-async function medianMs(run: () => Promise<void>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
+const clock = makeClock();
+
+/** Median wall and process CPU ms. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+function median(times: number[]): number {
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
   return times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+}
+
+/** The medians of `repeats` timings of `run` (ms), after one untimed run. */
+async function medianMs(run: () => Promise<void>): Promise<Timing> {
+  await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    const cpuStart = clock.now();
+    await run();
+    cpu.push(clock.now() - cpuStart);
+    wall.push(performance.now() - start);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** " (CPU x ms)" where the clock is the process CPU clock. */
+function cpuNote(ms: number): string {
+  return clock.kind === "wall" ? "" : ` (${clock.kind} ${ms.toFixed(0)} ms)`;
 }
 
 /** ms for both views of `n` random images of `shape` (median; warm-up on the same batch). */
@@ -80,7 +102,7 @@ async function timeViews(
   make: typeof simclrViews,
   shape: [number, number, number],
   n: number,
-): Promise<number> {
+): Promise<Timing> {
   const images = tf.randomUniform([n, ...shape], 0, 1, "float32", 1) as tf.Tensor4D;
   let seed = 0;
   const ms = await medianMs(async () => {
@@ -103,7 +125,7 @@ const STEPS = {
 const STEP_BATCH = 128;
 
 /** ms per training step of `encoder` (median), or a note why there is none. */
-async function timeStep(encoder: string): Promise<number | string> {
+async function timeStep(encoder: string): Promise<Timing | string> {
   const path = new URL("./reference_step.ts", import.meta.url);
   try {
     await Deno.stat(path);
@@ -151,19 +173,19 @@ for (const name of wanted) {
     }
   }
   console.log(`\nbackend ${tf.getBackend()}`);
-  /** ms of simclrViews per image, by side. */
-  const simclrPerImage = new Map<number, number>();
+  /** ms of simclrViews per image (wall, CPU), by side. */
+  const simclrPerImage = new Map<number, Timing>();
   for (const shape of [[28, 28, 1], [96, 96, 3]] as [number, number, number][]) {
     // Stock cpu is the fallback backend (a training step takes minutes there): its 96x96 rows
     // are timed on at most 64 images to keep the bench near a minute; images/s compares.
     const n = name === "cpu" && shape[0] === 96 ? Math.min(batch, 64) : batch;
     for (const make of [simclrViews, byolViews]) {
-      const ms = await timeViews(make, shape, n);
-      if (make === simclrViews) simclrPerImage.set(shape[0], ms / n);
+      const { wall: ms, cpu } = await timeViews(make, shape, n);
+      if (make === simclrViews) simclrPerImage.set(shape[0], { wall: ms / n, cpu: cpu / n });
       console.log(
         `  ${make.name.padEnd(11)} ${shape.join("x").padEnd(7)} ${ms.toFixed(0).padStart(7)} ms` +
           `  ${(n / ms * 1000).toFixed(0).padStart(6)} images/s` +
-          (n === batch ? "" : `  (${n} images)`),
+          (n === batch ? "" : `  (${n} images)`) + cpuNote(cpu),
       );
     }
   }
@@ -182,11 +204,14 @@ for (const name of wanted) {
       break;
     }
     // A 2 x 128 step needs simclrViews of 128 images: scale the views' time to that.
-    const augment = simclrPerImage.get(side)! * STEP_BATCH;
+    const perImage = simclrPerImage.get(side)!;
+    const augment = perImage.wall * STEP_BATCH;
+    const augmentCpu = perImage.cpu * STEP_BATCH;
     console.log(
-      `  ${label}: ${step.toFixed(0)} ms; simclrViews of its ${STEP_BATCH} images ` +
-        `(${side}x${side}) take ${augment.toFixed(0)} ms = ` +
-        `${(100 * augment / step).toFixed(1)}% of the step`,
+      `  ${label}: ${step.wall.toFixed(0)} ms${cpuNote(step.cpu)}; simclrViews of its ` +
+        `${STEP_BATCH} images (${side}x${side}) take ${augment.toFixed(0)} ms = ` +
+        `${(100 * augment / step.wall).toFixed(1)}% of the step` +
+        (clock.kind === "wall" ? "" : `, ${(100 * augmentCpu / step.cpu).toFixed(1)}% in CPU time`),
     );
   }
 }
