@@ -3,7 +3,11 @@
 // clip to [0, 1] as google-research/simclr does after every step.
 import * as tf from "@tensorflow/tfjs";
 import { usesCpuKernels } from "./_backend.ts";
-import { ADJUST_HUE_KERNEL, ADJUST_SATURATION_KERNEL } from "./kernel_names.ts";
+import {
+  ADJUST_HUE_KERNEL,
+  ADJUST_SATURATION_KERNEL,
+  GAUSSIAN_BLUR_KERNEL,
+} from "./kernel_names.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 
 // TensorFlow.js's cpu backend runs a binary op whose shapes need broadcasting (e.g. [N, 1, 1, 1]
@@ -194,7 +198,9 @@ const BLUR_MATRIX_BUDGET = 2 ** 24;
  * then horizontal X [H, W C] @ Kh (x) I_C [W C, W C]. One batched convolution per axis with no
  * transposes; on the stock cpu backend it is 10-20x faster than a depthwise convolution with
  * the batch folded into channels (whose transposes and padding dominate), and it is a GEMM
- * on every backend. Images go in chunks that keep the horizontal matrices within 64 MB.
+ * on every backend. Images go in chunks that keep the horizontal matrices within 64 MB. A
+ * backend that registers {@linkcode GAUSSIAN_BLUR_KERNEL} (blas) runs that instead: the same
+ * operator applied directly, without the zeros.
  */
 export function blurKernel(
   images: tf.Tensor4D,
@@ -203,6 +209,10 @@ export function blurKernel(
   matrixBudget = BLUR_MATRIX_BUDGET,
 ): tf.Tensor4D {
   if (radius === 0) return images.clone();
+  if (tf.getKernel(GAUSSIAN_BLUR_KERNEL, tf.getBackend()) !== undefined) {
+    const attrs = { sigmas: Array.from(sigmas), radius };
+    return tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, attrs) as tf.Tensor4D;
+  }
   const [n, h, w, c] = images.shape;
   const wc = w * c;
   const chunk = Math.max(1, Math.floor(matrixBudget / (wc * wc)));

@@ -1,9 +1,10 @@
 /**
- * Names of the fused colour kernels a backend may register to speed up colour jitter. Without
- * them (stock tfjs backends) the adjustments run as chains of tensor ops; a backend that
- * registers one (the blas backend of `@selfsup/backends` does) must give the values of that
- * chain bit for bit, so views do not depend on which backend has the kernel. The chains'
- * float32 arithmetic is spelled out below, one rounding per op.
+ * Names of the fused kernels a backend may register to speed up augmentation. Without them
+ * (stock tfjs backends) the transforms run as chains of tensor ops; a backend that registers
+ * one (the blas backend of `@selfsup/backends` does) must give the values of that chain, so
+ * views do not depend on which backend has the kernel: the colour kernels bit for bit (their
+ * float32 arithmetic is spelled out below, one rounding per op), the blur up to the order of
+ * float32 summation inside its matrix products.
  *
  * @module
  */
@@ -50,3 +51,29 @@ export const ADJUST_HUE_KERNEL = "SelfsupAdjustHue";
  * ```
  */
 export const ADJUST_SATURATION_KERNEL = "SelfsupAdjustSaturation";
+
+/**
+ * tfjs kernel name of the fused Gaussian blur behind {@linkcode gaussianBlur} and
+ * {@linkcode randomGaussianBlur}. Input: `images` float32 `[N, H, W, C]`; attributes `sigmas`
+ * (N numbers > 0, as doubles) and `radius` (an integer in [0, min(H, W) - 1]); output float32
+ * `[N, H, W, C]`. Image i is blurred along H, then along W, by the 1-D operator the op chain
+ * writes as a matrix: taps exp(-t^2 / (2 sigma^2)) / total for t = -radius..radius (in double),
+ * tap t of output position y read from source reflect(y + t) (-j below 0, 2 (size - 1) - j past
+ * the end) and added, tap by tap in t order, into a float32 entry per (y, source); the vertical
+ * result is rounded to float32, the horizontal one too, then clipped to [0, 1] (tfjs's
+ * ClipByValue). Values equal the chain's up to float32 summation order (within 1e-6 on [0, 1]).
+ * Non-finite values spread as the chain's dense matrix products spread them: an output is NaN
+ * when any non-finite value of its column (vertical pass) or of its row, any channel (horizontal
+ * pass) lies where the operator's entry is 0, since 0 x Infinity is NaN.
+ *
+ * @example Stock backends do not have it; the blur then runs as two batched matrix products
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GAUSSIAN_BLUR_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GAUSSIAN_BLUR_KERNEL, "SelfsupGaussianBlur");
+ * assert.equal(tf.getKernel(GAUSSIAN_BLUR_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const GAUSSIAN_BLUR_KERNEL = "SelfsupGaussianBlur";
