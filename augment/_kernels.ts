@@ -85,7 +85,14 @@ export function contrastKernel(images: tf.Tensor4D, factors: ArrayLike<number>):
     // Per-image channel means [N, 1, C], as a batched ones-row product.
     const mean = tf.matMul(tf.fill([n, 1, h * w], 1 / (h * w)), pixels);
     const f = tf.tensor3d(Float32Array.from(factors), [n, 1, 1]);
-    const offset = tf.matMul(tf.ones([n, h * w, 1]), mean.mul(tf.sub(1, f))).reshape(images.shape);
+    const shift = mean.mul(tf.sub(1, f));
+    // The stock cpu backend spreads the [N, 1, C] offsets over the pixels with a ones-column
+    // product (its broadcasting add is slow); other backends broadcast it. The values are the
+    // same: the product's sum 0 + 1 x v is v, except that it turns -0 into 0, which adding 0
+    // does too.
+    const offset = usesCpuKernels()
+      ? tf.matMul(tf.ones([n, h * w, 1]), shift).reshape(images.shape)
+      : shift.add(0).reshape([n, 1, 1, c]);
     return tf.clipByValue(images.mul(perImage(factors, images.shape)).add(offset), 0, 1);
   });
 }
