@@ -3,6 +3,11 @@
 // clip to [0, 1] as google-research/simclr does after every step.
 import * as tf from "@tensorflow/tfjs";
 import { usesCpuKernels } from "./_backend.ts";
+import {
+  ADJUST_HUE_KERNEL,
+  ADJUST_SATURATION_KERNEL,
+  GAUSSIAN_BLUR_KERNEL,
+} from "./kernel_names.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 
 // TensorFlow.js's cpu backend runs a binary op whose shapes need broadcasting (e.g. [N, 1, 1, 1]
@@ -12,6 +17,20 @@ import type { CropBox } from "./random_resized_crop.ts";
 // loop) and per-pixel values are spread over channels by concat; channel mixes are a multiply
 // by a [C] vector (which the fast path handles) plus an innermost sum. Other backends broadcast
 // natively, so they get the small tensors.
+
+/**
+ * Runs the fused colour kernel `name` on the active backend when it registers one (the same
+ * values as the op chain, in one pass over the pixels); undefined when it does not.
+ */
+function fused(name: string, images: tf.Tensor4D, perImageValues: Float32Array, key: string) {
+  if (tf.getKernel(name, tf.getBackend()) === undefined) return undefined;
+  return tf.tidy(() =>
+    tf.engine().runKernel(name, {
+      images,
+      [key]: tf.tensor1d(perImageValues),
+    }) as tf.Tensor4D
+  );
+}
 
 /** Per-image values to combine with a [N, ...rest] tensor of shape `shape`. */
 function perImage(values: ArrayLike<number>, shape: number[]): tf.Tensor4D {
@@ -66,7 +85,14 @@ export function contrastKernel(images: tf.Tensor4D, factors: ArrayLike<number>):
     // Per-image channel means [N, 1, C], as a batched ones-row product.
     const mean = tf.matMul(tf.fill([n, 1, h * w], 1 / (h * w)), pixels);
     const f = tf.tensor3d(Float32Array.from(factors), [n, 1, 1]);
-    const offset = tf.matMul(tf.ones([n, h * w, 1]), mean.mul(tf.sub(1, f))).reshape(images.shape);
+    const shift = mean.mul(tf.sub(1, f));
+    // The stock cpu backend spreads the [N, 1, C] offsets over the pixels with a ones-column
+    // product (its broadcasting add is slow); other backends broadcast it. The values are the
+    // same: the product's sum 0 + 1 x v is v, except that it turns -0 into 0, which adding 0
+    // does too.
+    const offset = usesCpuKernels()
+      ? tf.matMul(tf.ones([n, h * w, 1]), shift).reshape(images.shape)
+      : shift.add(0).reshape([n, 1, 1, c]);
     return tf.clipByValue(images.mul(perImage(factors, images.shape)).add(offset), 0, 1);
   });
 }
@@ -78,6 +104,8 @@ export function contrastKernel(images: tf.Tensor4D, factors: ArrayLike<number>):
  */
 export function saturationKernel(images: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
   if (images.shape[3] !== 3) return images.clone();
+  const fast = fused(ADJUST_SATURATION_KERNEL, images, Float32Array.from(factors), "factors");
+  if (fast !== undefined) return fast;
   return tf.tidy(() => {
     const [n, h, w] = images.shape;
     const v = images.max(3, true) as tf.Tensor4D;
@@ -95,6 +123,9 @@ export function saturationKernel(images: tf.Tensor4D, factors: ArrayLike<number>
  */
 export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Tensor4D {
   if (images.shape[3] !== 3 || Array.from(deltas).every((d) => d === 0)) return images.clone();
+  const sextants = Float32Array.from(deltas, (d) => 6 * d);
+  const fast = fused(ADJUST_HUE_KERNEL, images, sextants, "sextants");
+  if (fast !== undefined) return fast;
   return tf.tidy(() => {
     const [n, h, w] = images.shape;
     const r = mixChannels(images, [1, 0, 0]);
@@ -109,8 +140,7 @@ export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Te
       tf.mod(g.sub(b).div(safe), 6),
       tf.where(v.equal(g), b.sub(r).div(safe).add(2), r.sub(g).div(safe).add(4)),
     );
-    const turns = Array.from(deltas, (d) => 6 * d); // in sextants
-    const shifted = tf.mod(hue.add(perImage(turns, [n, h, w, 1])), 6);
+    const shifted = tf.mod(hue.add(perImage(sextants, [n, h, w, 1])), 6);
     // HSV -> RGB: channel(n) = V - chroma * clamp(min(k, 4 - k), 0, 1), k = (n + hue) mod 6,
     // n = 5, 3, 1 for R, G, B. A gray pixel has chroma 0 and keeps its value.
     const channel = (n: number): tf.Tensor4D => {
@@ -175,7 +205,9 @@ const BLUR_MATRIX_BUDGET = 2 ** 24;
  * then horizontal X [H, W C] @ Kh (x) I_C [W C, W C]. One batched convolution per axis with no
  * transposes; on the stock cpu backend it is 10-20x faster than a depthwise convolution with
  * the batch folded into channels (whose transposes and padding dominate), and it is a GEMM
- * on every backend. Images go in chunks that keep the horizontal matrices within 64 MB.
+ * on every backend. Images go in chunks that keep the horizontal matrices within 64 MB. A
+ * backend that registers {@linkcode GAUSSIAN_BLUR_KERNEL} (blas) runs that instead: the same
+ * operator applied directly, without the zeros.
  */
 export function blurKernel(
   images: tf.Tensor4D,
@@ -184,6 +216,10 @@ export function blurKernel(
   matrixBudget = BLUR_MATRIX_BUDGET,
 ): tf.Tensor4D {
   if (radius === 0) return images.clone();
+  if (tf.getKernel(GAUSSIAN_BLUR_KERNEL, tf.getBackend()) !== undefined) {
+    const attrs = { sigmas: Array.from(sigmas), radius };
+    return tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, attrs) as tf.Tensor4D;
+  }
   const [n, h, w, c] = images.shape;
   const wc = w * c;
   const chunk = Math.max(1, Math.floor(matrixBudget / (wc * wc)));

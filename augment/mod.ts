@@ -36,6 +36,7 @@ export * from "./flip.ts";
 export * from "./gaussian_blur.ts";
 export * from "./gaussian_noise.ts";
 export * from "./grayscale.ts";
+export * from "./kernel_names.ts";
 export * from "./normalize.ts";
 export * from "./random_resized_crop.ts";
 export * from "./random_rotation.ts";

@@ -6,6 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "@selfsup/encoders";
+import {
+  ADJUST_HUE_KERNEL,
+  ADJUST_SATURATION_KERNEL,
+  GAUSSIAN_BLUR_KERNEL,
+} from "@selfsup/augment";
 import { BlasBackend } from "./blas/backend.ts";
 import type { BlasKernel } from "./blas/_util.ts";
 import { openBlas } from "./blas/ffi.ts";
@@ -46,6 +51,9 @@ import { cropAndResize } from "./blas/crop_and_resize.ts";
 import { clipByValue } from "./blas/clip_by_value.ts";
 import { concat } from "./blas/concat.ts";
 import { select } from "./blas/select.ts";
+import { adjustHue } from "./blas/adjust_hue.ts";
+import { adjustSaturation } from "./blas/adjust_saturation.ts";
+import { gaussianBlur } from "./blas/gaussian_blur.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -165,8 +173,11 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | string {
  * What it changes beyond registering the backend: nothing else in tfjs. It registers the
  * one-pass relu-gradient kernel ({@linkcode RELU_GRAD_KERNEL}) under `blas` only; tfjs's `Relu`
  * gradient uses it only after `installReluGradient()` (or `startBackend` with
- * `fastGradients: true`). OpenBLAS's `OPENBLAS_THREAD_TIMEOUT` is set only while the library
- * loads (unless you set it), and the environment is restored after.
+ * `fastGradients: true`). It also registers `@selfsup/augment`'s fused kernels
+ * (`ADJUST_HUE_KERNEL`, `ADJUST_SATURATION_KERNEL`, `GAUSSIAN_BLUR_KERNEL`) under `blas`, which
+ * colour jitter and the blur run instead of their op chains, with the same values. OpenBLAS's
+ * `OPENBLAS_THREAD_TIMEOUT` is set only while the library loads (unless you set it), and the
+ * environment is restored after.
  *
  * The library files can also be chosen without code: the environment variables
  * `SELFSUP_BLAS_LIBRARY` and `SELFSUP_ONEDNN_LIBRARY` name them (read with `--allow-env`;
@@ -236,13 +247,17 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
       kernelFunc: (own ?? config.kernelFunc) as tf.KernelFunc,
     });
   }
-  // Kernels no stock backend has: the fused batch-norm training op of @selfsup/encoders and
-  // the one-pass relu gradient (which tfjs's Relu gradient calls after installReluGradient).
+  // Kernels no stock backend has: the fused batch-norm training op of @selfsup/encoders, the
+  // one-pass relu gradient (which tfjs's Relu gradient calls after installReluGradient) and
+  // the fused colour adjustments and blur of @selfsup/augment.
   for (
     const [kernelName, kernelFunc] of [
       [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
       [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
       [RELU_GRAD_KERNEL, reluGrad],
+      [ADJUST_HUE_KERNEL, adjustHue],
+      [ADJUST_SATURATION_KERNEL, adjustSaturation],
+      [GAUSSIAN_BLUR_KERNEL, gaussianBlur],
     ] as const
   ) {
     tf.registerKernel({

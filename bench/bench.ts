@@ -73,6 +73,7 @@ const ENCODERS: Record<ReferenceEncoder, { batch: number; label: string }> = {
   "reference": { batch: 128, label: "reference (28x28x1, 2 x 128)" },
   "resnet18-small": { batch: 64, label: "ResNet-18 small stem (32x32x3, 2 x 64)" },
   "train-default": { batch: 256, label: "deno task train's ResNet-18 x0.25 (28x28x1, 2 x 256)" },
+  "train-96": { batch: 128, label: "deno task train's ResNet-18 x0.25 (96x96x3, 2 x 128)" },
 };
 // The cpu backend runs one 2 x 2 step: about 1000 s per 2 x 128 step otherwise (issue 3).
 const STOCK_CPU_BATCH = 2;
@@ -121,7 +122,7 @@ const encoders: ReferenceEncoder[] = args.encoder === "both"
 for (const e of encoders) {
   if (!(e in ENCODERS)) {
     throw new RangeError(
-      `--encoder must be reference, resnet18-small, train-default or both, got "${e}"`,
+      `--encoder must be reference, resnet18-small, train-default, train-96 or both, got "${e}"`,
     );
   }
 }

@@ -10,6 +10,9 @@
  * - `"train-default"`: the model of `deno task train`'s default run, ResNet-18 x0.25 (small
  *   stem) on 28x28x1 input, head 128-128-128, so a real run's images/s can be held against
  *   `deno task bench --learner simclr --encoder train-default --batch 256`.
+ * - `"train-96"`: the model `deno task train` trains on 96x96 RGB images, ResNet-18 x0.25 with
+ *   the ImageNet stem (its default above 32 px) on 96x96x3 input, head 128-128-128, so the cost
+ *   of 96x96 augmentation can be held against a step that trains at that size.
  *
  * @module
  */
@@ -18,7 +21,7 @@ import { ntXent } from "../losses/mod.ts";
 import { batchNormalization, resNet18 } from "../encoders/mod.ts";
 
 /** Which encoder the reference step trains. */
-export type ReferenceEncoder = "reference" | "resnet18-small" | "train-default";
+export type ReferenceEncoder = "reference" | "resnet18-small" | "train-default" | "train-96";
 
 /** Options of {@linkcode buildReferenceStep}. */
 export interface ReferenceStepOptions {
@@ -181,11 +184,13 @@ export function buildReferenceModels(options: ReferenceStepOptions = {}): Refere
     ? referenceEncoder(seed, bn)
     : which === "train-default"
     ? resNet18({ inputShape: [28, 28, 1], stem: "small", widthMultiplier: 0.25, seed })
+    : which === "train-96"
+    ? resNet18({ inputShape: [96, 96, 3], stem: "imagenet", widthMultiplier: 0.25, seed })
     : resNet18({ inputShape: [32, 32, 3], stem: "small", seed });
   const representationDim = encoder.outputs[0]!.shape[1] as number;
   const head = which === "reference"
     ? mlpHead(representationDim, 128, 64, seed + 100, bn)
-    : which === "train-default"
+    : which === "train-default" || which === "train-96"
     ? mlpHead(representationDim, 128, 128, seed + 100, bn)
     : mlpHead(representationDim, 512, 128, seed + 100, bn);
   return { encoder, head };

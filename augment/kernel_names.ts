@@ -1,0 +1,79 @@
+/**
+ * Names of the fused kernels a backend may register to speed up augmentation. Without them
+ * (stock tfjs backends) the transforms run as chains of tensor ops; a backend that registers
+ * one (the blas backend of `@selfsup/backends` does) must give the values of that chain, so
+ * views do not depend on which backend has the kernel: the colour kernels bit for bit (their
+ * float32 arithmetic is spelled out below, one rounding per op), the blur up to the order of
+ * float32 summation inside its matrix products.
+ *
+ * @module
+ */
+
+/**
+ * tfjs kernel name of the fused hue rotation behind {@linkcode adjustHue} and colour jitter.
+ * Inputs: `images` float32 `[N, H, W, 3]`, `sextants` float32 `[N]` (image i's shift in sixths
+ * of a turn, float32(6 delta)); output float32 `[N, H, W, 3]`. Per pixel, with every step
+ * rounded to float32: luma-free channel copies r, g, b (sums 0 + R·1 + G·0 + B·0 and so on,
+ * in that order), V = max and m = min of (R, G, B) (first value, then NaN or larger wins),
+ * chroma V - m, safe = max(chroma, 1e-12); hue = mod((g - b) / safe, 6) where V = r, else
+ * (b - r) / safe + 2 where V = g, else (r - g) / safe + 4; s = mod(hue + sextants[i], 6);
+ * channel(k) = clip(V - chroma clip(min(q, 4 - q), 0, 1), 0, 1) with q = mod(s + k, 6), for
+ * k = 5, 3, 1 (R, G, B). mod is floor-style (tfjs's Mod), clip is tfjs's ClipByValue.
+ *
+ * @example Stock backends do not have it; colour jitter then runs the op chain
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ADJUST_HUE_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(ADJUST_HUE_KERNEL, "SelfsupAdjustHue");
+ * assert.equal(tf.getKernel(ADJUST_HUE_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const ADJUST_HUE_KERNEL = "SelfsupAdjustHue";
+
+/**
+ * tfjs kernel name of the fused saturation scaling behind {@linkcode adjustSaturation} and
+ * colour jitter. Inputs: `images` float32 `[N, H, W, 3]`, `factors` float32 `[N]`; output
+ * float32 `[N, H, W, 3]`. Per pixel, with every step rounded to float32: V = max and m = min of
+ * (R, G, B) (first value, then NaN or larger / smaller wins), chroma V - m,
+ * k = min(factors[i], V / max(chroma, 1e-12)), and each channel c becomes
+ * clip(c + (V - c)(1 - k), 0, 1) (tfjs's ClipByValue).
+ *
+ * @example Stock backends do not have it; colour jitter then runs the op chain
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ADJUST_SATURATION_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(ADJUST_SATURATION_KERNEL, "SelfsupAdjustSaturation");
+ * assert.equal(tf.getKernel(ADJUST_SATURATION_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const ADJUST_SATURATION_KERNEL = "SelfsupAdjustSaturation";
+
+/**
+ * tfjs kernel name of the fused Gaussian blur behind {@linkcode gaussianBlur} and
+ * {@linkcode randomGaussianBlur}. Input: `images` float32 `[N, H, W, C]`; attributes `sigmas`
+ * (N numbers > 0, as doubles) and `radius` (an integer in [0, min(H, W) - 1]); output float32
+ * `[N, H, W, C]`. Image i is blurred along H, then along W, by the 1-D operator the op chain
+ * writes as a matrix: taps exp(-t^2 / (2 sigma^2)) / total for t = -radius..radius (in double),
+ * tap t of output position y read from source reflect(y + t) (-j below 0, 2 (size - 1) - j past
+ * the end) and added, tap by tap in t order, into a float32 entry per (y, source); the vertical
+ * result is rounded to float32, the horizontal one too, then clipped to [0, 1] (tfjs's
+ * ClipByValue). Values equal the chain's up to float32 summation order (within 1e-6 on [0, 1]).
+ * Non-finite values spread as the chain's dense matrix products spread them: an output is NaN
+ * when any non-finite value of its column (vertical pass) or of its row, any channel (horizontal
+ * pass) lies where the operator's entry is 0, since 0 x Infinity is NaN.
+ *
+ * @example Stock backends do not have it; the blur then runs as two batched matrix products
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GAUSSIAN_BLUR_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GAUSSIAN_BLUR_KERNEL, "SelfsupGaussianBlur");
+ * assert.equal(tf.getKernel(GAUSSIAN_BLUR_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const GAUSSIAN_BLUR_KERNEL = "SelfsupGaussianBlur";
