@@ -14,11 +14,10 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { ADJUST_HUE_KERNEL } from "@selfsup/augment";
-import { allFloat32, type BlasKernelArgs } from "./_util.ts";
+import { clip01, perImageRgbKernel, TINY } from "./_per_image_rgb.ts";
+import type { BlasKernelArgs } from "./_util.ts";
 
 const f = Math.fround;
-/** tf.maximum(chroma, 1e-12)'s scalar, as the float32 tensor the op makes of it. */
-const TINY = f(1e-12);
 
 /** tfjs's Mod (floor-style: the remainder takes the divisor's sign), as its cpu kernel. */
 function floorMod(x: number, y: number): number {
@@ -36,11 +35,6 @@ function mod6(x: number): number {
   if (!(x >= -6 && x < 12)) return floorMod(x, 6);
   const s = x - (+(x >= 6) - +(x < 0)) * 6;
   return s < 6 ? s : 0;
-}
-
-/** tfjs's ClipByValue to [0, 1], as its cpu kernel (NaN and -0 pass through). */
-function clip01(x: number): number {
-  return x > 1 ? 1 : x < 0 ? 0 : x;
 }
 
 /** Hue rotation of image pixels [start, end) (RGB triples) by `t` sextants into `out`. */
@@ -77,23 +71,8 @@ function rotate(x: Float32Array, out: Float32Array, start: number, end: number, 
  * The `SelfsupAdjustHue` kernel: inputs `images` (float32 `[N, H, W, 3]`) and `sextants`
  * (float32 `[N]`, image i's shift in sixths of a turn).
  */
-export function adjustHue(args: BlasKernelArgs): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const { images, sextants } = inputs;
-  const [n, h, w, c] = images.shape;
-  if (
-    !allFloat32(images, sextants) || images.shape.length !== 4 || c !== 3 ||
-    sextants.shape.length !== 1 || sextants.shape[0] !== n
-  ) {
-    throw new TypeError(
-      `${ADJUST_HUE_KERNEL}: needs float32 images [N, H, W, 3] and sextants [N], got ` +
-        `${images.dtype} [${images.shape}] and ${sextants.dtype} [${sextants.shape}]`,
-    );
-  }
-  const x = backend.f32(images);
-  const t = backend.f32(sextants);
-  const out = backend.alloc(x.length);
-  const size = h * w * 3;
-  for (let i = 0; i < n; i++) rotate(x, out, i * size, (i + 1) * size, t[i]);
-  return backend.output(out, images.shape.slice());
-}
+export const adjustHue: (args: BlasKernelArgs) => tf.TensorInfo = perImageRgbKernel(
+  ADJUST_HUE_KERNEL,
+  "sextants",
+  rotate,
+);

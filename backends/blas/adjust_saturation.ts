@@ -12,16 +12,10 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { ADJUST_SATURATION_KERNEL } from "@selfsup/augment";
-import { allFloat32, type BlasKernelArgs } from "./_util.ts";
+import { clip01, perImageRgbKernel, TINY } from "./_per_image_rgb.ts";
+import type { BlasKernelArgs } from "./_util.ts";
 
 const f = Math.fround;
-/** tf.maximum(chroma, 1e-12)'s scalar, as the float32 tensor the op makes of it. */
-const TINY = f(1e-12);
-
-/** tfjs's ClipByValue to [0, 1], as its cpu kernel (NaN and -0 pass through). */
-function clip01(x: number): number {
-  return x > 1 ? 1 : x < 0 ? 0 : x;
-}
 
 /** Scales the saturation of pixels [start, end) (RGB triples) by `factor` into `out`. */
 function saturate(x: Float32Array, out: Float32Array, start: number, end: number, factor: number) {
@@ -45,23 +39,8 @@ function saturate(x: Float32Array, out: Float32Array, start: number, end: number
  * The `SelfsupAdjustSaturation` kernel: inputs `images` (float32 `[N, H, W, 3]`) and `factors`
  * (float32 `[N]`).
  */
-export function adjustSaturation(args: BlasKernelArgs): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const { images, factors } = inputs;
-  const [n, h, w, c] = images.shape;
-  if (
-    !allFloat32(images, factors) || images.shape.length !== 4 || c !== 3 ||
-    factors.shape.length !== 1 || factors.shape[0] !== n
-  ) {
-    throw new TypeError(
-      `${ADJUST_SATURATION_KERNEL}: needs float32 images [N, H, W, 3] and factors [N], got ` +
-        `${images.dtype} [${images.shape}] and ${factors.dtype} [${factors.shape}]`,
-    );
-  }
-  const x = backend.f32(images);
-  const k = backend.f32(factors);
-  const out = backend.alloc(x.length);
-  const size = h * w * 3;
-  for (let i = 0; i < n; i++) saturate(x, out, i * size, (i + 1) * size, k[i]);
-  return backend.output(out, images.shape.slice());
-}
+export const adjustSaturation: (args: BlasKernelArgs) => tf.TensorInfo = perImageRgbKernel(
+  ADJUST_SATURATION_KERNEL,
+  "factors",
+  saturate,
+);
