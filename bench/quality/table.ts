@@ -59,6 +59,9 @@ export interface QualityRow {
 
 const ALL = "all";
 
+/** The method name of SimCLRv2's pretraining row. */
+export const SIMCLRV2_PRETRAINING = "SimCLRv2 pretraining (3-layer head)";
+
 /**
  * The rows of one run's results (the first run also gives the two baseline rows). `encoder` is
  * the run's encoder (config.json's), `benchEncoder` the benchmark's: a run with another
@@ -132,7 +135,7 @@ export function rowsOf(
     if (r.pretrainedFrom === undefined) {
       rows.push({
         ...base,
-        method: "SimCLRv2 pretraining (3-layer head)",
+        method: SIMCLRV2_PRETRAINING,
         labels: "none",
         share: null,
         knn: r.knnAccuracy,
