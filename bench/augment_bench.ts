@@ -47,7 +47,10 @@ if (!Number.isInteger(repeats) || repeats < 1) {
   throw new RangeError(`--repeats must be a positive integer, got "${args.repeats}"`);
 }
 
-type StartBackend = (name: "cpu" | "blas") => Promise<{ name: string }>;
+type StartBackend = (
+  name: "cpu" | "blas",
+  options: { fastGradients: boolean },
+) => Promise<{ name: string }>;
 
 /** startBackend from @selfsup/backends, when that package is there and exports it. */
 async function loadStartBackend(): Promise<StartBackend | string> {
@@ -166,7 +169,8 @@ for (const name of wanted) {
     await tf.setBackend("cpu");
   } else {
     try {
-      await startBackend(name);
+      // The train app's gradients (batch norm, relu), so the step is the one training runs.
+      await startBackend(name, { fastGradients: true });
     } catch (error) {
       console.log(`skipped ${name}: ${error instanceof Error ? error.message : error}`);
       continue;
