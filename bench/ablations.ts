@@ -20,8 +20,8 @@
  * deno task bench:ablations --smoke --runs /tmp/a --out /tmp/a  # seconds: tiny runs, for tests
  * ```
  *
- * Scored on the validation slice by default: these experiments choose settings, and the test
- * split stays for the quality benchmark. Runs live in
+ * Scored on a 5,000-image validation slice by default: these experiments choose settings, and
+ * the test split stays for the quality benchmark. Runs live in
  * `runs/ablations/<version>-seed<seed>[-test]/<run>/`; a finished run (results.json there) is
  * not run again and an interrupted one is resumed from its checkpoint.
  *
