@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { applyTo, layerSeed } from "@selfsup/internal";
 import { LazyGradientConv2D } from "./_lazy_gradient_conv2d.ts";
+import { PaddedConv2D } from "./_padded_conv2d.ts";
 
 /**
  * A bias-free `size x size` convolution initialised as torchvision's ResNet
@@ -9,7 +10,8 @@ import { LazyGradientConv2D } from "./_lazy_gradient_conv2d.ts";
  *
  * Strided convolutions are padded explicitly by (size - 1) / 2 on every side, as torchvision
  * does, instead of with "same", which pads TensorFlow-style (more at the bottom/right) and so
- * would give different outputs from the same weights.
+ * would give different outputs from the same weights: a `PaddedConv2D` (class name
+ * `SelfsupPaddedConv2D`), whose convolution takes the padding itself.
  */
 export function conv(
   x: tf.SymbolicTensor,
@@ -17,26 +19,20 @@ export function conv(
 ): tf.SymbolicTensor {
   const { name, filters, size, stride, seed } = options;
   const pad = (size - 1) / 2;
-  if (stride > 1 && pad > 0) {
-    x = applyTo(
-      tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}_pad` }),
-      x,
-    );
-  }
-  return applyTo(
-    new LazyGradientConv2D({
-      name,
-      filters,
-      kernelSize: size,
-      strides: stride,
-      padding: stride > 1 ? "valid" : "same",
-      useBias: false,
-      kernelInitializer: tf.initializers.randomNormal({
-        mean: 0,
-        stddev: Math.sqrt(2 / (size * size * filters)),
-        seed: layerSeed(seed, name),
-      }),
+  const args = {
+    name,
+    filters,
+    kernelSize: size,
+    strides: stride,
+    useBias: false,
+    kernelInitializer: tf.initializers.randomNormal({
+      mean: 0,
+      stddev: Math.sqrt(2 / (size * size * filters)),
+      seed: layerSeed(seed, name),
     }),
-    x,
-  );
+  };
+  if (stride > 1 && pad > 0) {
+    return applyTo(new PaddedConv2D({ ...args, explicitPadding: [[pad, pad], [pad, pad]] }), x);
+  }
+  return applyTo(new LazyGradientConv2D({ ...args, padding: stride > 1 ? "valid" : "same" }), x);
 }

@@ -1,24 +1,27 @@
-// A Conv2D with explicit zero padding, for `inferenceModel`: tfjs-layers' Conv2D pads only
-// "same" (TensorFlow's, more at the bottom/right) or not at all, so the encoders pad
-// symmetrically with a ZeroPadding2D layer before their strided convolutions. That costs a
-// padded copy of the input, and on the blas backend the unpadded geometry (whose last window
-// ends before the input does) leaves oneDNN for a slower path; `tf.fused.conv2d` takes the
-// padding itself.
+// A Conv2D with explicit zero padding: tfjs-layers' Conv2D pads only "same" (TensorFlow's,
+// more at the bottom/right) or not at all, and the encoders' strided convolutions pad
+// symmetrically, as torchvision's. A ZeroPadding2D layer before a "valid" Conv2D would cost a
+// padded copy of the input each step (and a Slice of its gradient), and on the blas backend the
+// unpadded geometry (whose last window ends before the input does) leaves oneDNN for a slower
+// path; the convolution ops take the padding themselves. Without bias and activation (every
+// convolution of the encoders) it runs the plain `tf.conv2d` op, whose gradients are computed
+// only for what the tape asks for (see _lazy_gradient_conv2d.ts); `inferenceModel` gives it a
+// bias and a ReLU, run as one `tf.fused.conv2d` call.
 import * as tf from "@tensorflow/tfjs";
-import { stockConv2DClass } from "./_stock_conv2d.ts";
+import { type Conv2DArgs, stockConv2DClass } from "./_stock_conv2d.ts";
 
 /** Zero rows / columns added before and after: `[[top, bottom], [left, right]]`. */
 export type Padding2D = [[number, number], [number, number]];
 
-/** tfjs's Conv2D ("valid") after `explicitPadding` zeros, in one `tf.fused.conv2d` call. */
+/** tfjs's Conv2D ("valid") after `explicitPadding` zeros, in one convolution op call. */
 export class PaddedConv2D extends stockConv2DClass() {
   /** The class name under which tfjs serialises (and, once registered, loads) the layer. */
   static className = "SelfsupPaddedConv2D";
   readonly explicitPadding: Padding2D;
 
-  constructor(args: tf.serialization.ConfigDict) {
+  constructor(args: Conv2DArgs & { explicitPadding?: unknown }) {
     const { explicitPadding, ...rest } = args;
-    super({ ...rest, padding: "valid", dataFormat: "channelsLast" });
+    super({ ...rest, padding: "valid", dataFormat: "channelsLast" } as Conv2DArgs);
     this.explicitPadding = explicitPadding as Padding2D;
   }
 
@@ -38,13 +41,19 @@ export class PaddedConv2D extends stockConv2DClass() {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const activation = this.activation.getClassName();
-      const fused = activation === "relu" || activation === "linear";
       const [[top, bottom], [left, right]] = this.explicitPadding;
+      const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      const filter = this.kernel.read() as tf.Tensor4D;
+      const strides = this.strides as [number, number];
+      if (this.bias === null && activation === "linear") {
+        return tf.conv2d(x, filter, strides, pad, "NHWC", this.dilationRate as [number, number]);
+      }
+      const fused = activation === "relu" || activation === "linear";
       const y = tf.fused.conv2d({
         x,
-        filter: this.kernel.read() as tf.Tensor4D,
-        strides: this.strides as [number, number],
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+        filter,
+        strides,
+        pad,
         dilations: this.dilationRate as [number, number],
         dataFormat: "NHWC",
         bias: this.bias?.read(),

@@ -19,7 +19,7 @@ interface BatchNormFields extends Layer {
 }
 
 /** Layers whose kernel's last axis is their output's last (channel) axis. */
-const FOLDABLE_LINEAR = new Set(["Conv2D", "Dense"]);
+const FOLDABLE_LINEAR = new Set(["Conv2D", PaddedConv2D.className, "Dense"]);
 
 /**
  * An equivalent model for frozen (inference-mode) use, which runs fewer and cheaper kernels:
@@ -35,9 +35,9 @@ const FOLDABLE_LINEAR = new Set(["Conv2D", "Dense"]);
  * block's conv -> batch norm -> ReLU becomes one kernel instead of three. A ReLU is a `ReLU`
  * layer without `maxValue` or an `Activation` layer with `"relu"`. tfjs's `Conv2D` pads only
  * TensorFlow's way ("same", more at the bottom and right), so a convolution that takes over a
- * symmetric padding becomes a `PaddedConv2D` (class name `SelfsupPaddedConv2D`, registered with
- * `tf.serialization` by this package: the model saves, and loads where this package is
- * imported), one `tf.fused.conv2d` call with explicit padding.
+ * symmetric padding becomes a `PaddedConv2D` (class name `SelfsupPaddedConv2D`, as the
+ * encoders' strided convolutions already are; `saveModel` writes it as stock layers), one
+ * `tf.fused.conv2d` call with explicit padding.
  *
  * A layer is folded only where that cannot change the result: the convolution or dense layer
  * has a linear activation, channels last, is called once in the model, and its output goes to

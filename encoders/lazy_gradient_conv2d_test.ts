@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { resNet18 } from "./res_net.ts";
+import { toStockTopology } from "./_stock_topology.ts";
 
 tf.enableProdMode();
 
@@ -31,8 +32,12 @@ function weightGradients(model: tf.LayersModel, x: tf.Tensor): Float32Array[] {
 Deno.test("the encoders' convolutions never compute the image's gradient, and train as tfjs's Conv2D", async () => {
   await tf.setBackend("cpu");
   const { model, x } = tinyResNet();
-  const convolutions = model.layers.filter((l) => l.getClassName() === "Conv2D").length;
+  const classes = model.layers.map((l) => l.getClassName());
+  const convolutions = classes.filter((c) => c === "Conv2D" || c === "SelfsupPaddedConv2D").length;
   assert.equal(convolutions, 20);
+  // The three strided 3x3 convolutions take their padding themselves.
+  assert.equal(classes.filter((c) => c === "SelfsupPaddedConv2D").length, 3);
+  assert.equal(classes.filter((c) => c === "ZeroPadding2D").length, 0);
   const profile = await tf.profile(() => void weightGradients(model, x));
   const count = (name: string) => profile.kernels.filter((k) => k.name === name).length;
   // Every convolution's filter gradient; the input gradient of all but the first, whose input
@@ -41,14 +46,18 @@ Deno.test("the encoders' convolutions never compute the image's gradient, and tr
   assert.equal(count("Conv2DBackpropInput"), convolutions - 1);
   assert.equal(count("FusedConv2D"), 0);
 
-  // The same architecture and weights through tfjs's own Conv2D (what a saved model loads as)
-  // give the same gradients.
-  const stock = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) });
+  // The same architecture and weights through tfjs's own layers (what plain tfjs loads a saved
+  // model as: a ZeroPadding2D before each strided "valid" Conv2D) give the same gradients.
+  const stock = await tf.models.modelFromJSON({
+    modelTopology: toStockTopology(model.toJSON(null, false) as object),
+  } as Parameters<typeof tf.models.modelFromJSON>[0]);
   stock.setWeights(model.getWeights());
   assert.ok(
     stock.layers.every((l) => l.getClassName() !== "Conv2D" || l.constructor.name === "Conv2D"),
     "loaded as the stock layer",
   );
+  assert.equal(stock.layers.filter((l) => l.getClassName() === "ZeroPadding2D").length, 3);
+  assert.equal(stock.layers.filter((l) => l.getClassName() === "Conv2D").length, convolutions);
   const ours = weightGradients(model, x);
   const theirs = weightGradients(stock, x);
   assert.equal(ours.length, model.trainableWeights.length);

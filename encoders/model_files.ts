@@ -9,7 +9,10 @@
  * in `mod.ts` stay runtime-agnostic and run in browsers and Node; tfjs's own `file://` IO
  * needs tfjs-node, which we do not require.
  *
- * Works for any `tf.LayersModel` (encoders, heads, a user's own Keras-style model).
+ * Works for any `tf.LayersModel` (encoders, heads, a user's own Keras-style model). The
+ * encoders' strided convolutions, which take their padding themselves (class
+ * `SelfsupPaddedConv2D`), are written as the stock pair they equal, a `ZeroPadding2D` layer
+ * `<name>_pad` feeding a "valid" `Conv2D` `<name>`, and loading merges such a pair back.
  *
  * @example Round trip through a temporary folder
  * ```ts
@@ -34,6 +37,7 @@ import * as path from "node:path";
 import { checkBoolean, checkOptions, describe, typeError } from "@selfsup/internal";
 import { recoverFolder, writeFolder } from "@selfsup/internal/atomic_folder";
 import { modelFromTopology } from "./_model_from_topology.ts";
+import { fromStockTopology, toStockTopology } from "./_stock_topology.ts";
 
 /**
  * Name of the topology + manifest file inside a model folder.
@@ -163,7 +167,7 @@ export async function saveModel(
     format: "layers-model",
     generatedBy: artifacts!.generatedBy,
     convertedBy: artifacts!.convertedBy ?? null,
-    modelTopology: modelTopology as object,
+    modelTopology: toStockTopology(modelTopology as object),
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: weightSpecs }],
   };
   await writeFolder(target, [
@@ -276,7 +280,11 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   // topology is disposed instead of leaking its variables.
   let model: tf.LayersModel;
   try {
-    model = await modelFromTopology(json.modelTopology as object, values, jsonPath);
+    model = await modelFromTopology(
+      fromStockTopology(json.modelTopology as object),
+      values,
+      jsonPath,
+    );
   } catch (error) {
     throw new Error(`${where}: cannot build the model of ${jsonPath}: ${message(error)}`, {
       cause: error,

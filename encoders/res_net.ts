@@ -72,16 +72,19 @@ const BOTTLENECK_EXPANSION = 4;
  *
  * Batch norm is `batchNormalization` of this package (momentum 0.9, epsilon 1e-5, as
  * google-research/simclr tf2): tfjs's layer, fused in training where the backend allows, so a
- * saved encoder loads with plain `tf.loadLayersModel`. Call the model with `model.apply(x, { training: true })` to normalise with batch statistics and
+ * saved encoder loads with plain `tf.loadLayersModel` (save it with `saveModel` of
+ * `@selfsup/encoders/model_files`, which writes the padded convolutions as stock layers). Call
+ * the model with `model.apply(x, { training: true })` to normalise with batch statistics and
  * update the moving averages (with the biased batch variance, the Keras convention; torchvision
  * uses the unbiased one); `predict` / `apply` without it uses the moving averages.
  *
  * Layer names are fixed by the structure, not by tfjs's global name counter: `input`,
  * `stem_conv`, `stem_bn`, `stem_relu`, `stem_pool` (ImageNet stem), then
  * `stage<s>_block<b>_conv<i>` / `_bn<i>` / `_relu<i>`, `_shortcut_conv` / `_shortcut_bn`,
- * `_add`, `_out` (stages and blocks counted from 1), and `avg_pool`. Explicit padding layers
- * end in `_pad`. Each initializer's seed is derived from `seed` and its layer's name, so two
- * models built with the same seed have the same names and weights.
+ * `_add`, `_out` (stages and blocks counted from 1), and `avg_pool`; the ImageNet stem's max
+ * pool is padded by `stem_pool_pad`, and strided convolutions pad themselves (torchvision's
+ * way, class `SelfsupPaddedConv2D`). Each initializer's seed is derived from `seed` and its
+ * layer's name, so two models built with the same seed have the same names and weights.
  *
  * @param options Depth, input shape, stem, width multiplier, seed and name.
  * @returns An uncompiled `tf.LayersModel` from `[N, H, W, C]` to `[N, D]`; the caller owns it
