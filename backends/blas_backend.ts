@@ -118,14 +118,17 @@ export interface BlasBackendOptions {
    */
   threads?: number;
   /**
-   * Most bytes the backend keeps in its buffer pool for reuse, an integer >= 0 (default 2 GiB;
-   * a training step of the reference model at batch 2x128 reuses about 1.6 GiB).
+   * Most bytes the backend keeps in its buffer pool for reuse, an integer >= 0 (default 8 GiB;
+   * a training step of the reference model at batch 2x128 reuses about 1.6 GiB, one of
+   * ResNet-18 on 2x64 32x32 images over 2 GiB). A buffer the pool drops is garbage, and the
+   * next step writes fresh memory instead: page faults in every kernel that allocates (with
+   * a 2 GiB pool that ResNet-18 step ran 1.3x slower, and its process held more memory).
    */
   poolBytes?: number;
   /** tfjs backend priority, a finite number (default 0: never chosen unless asked for by name). */
   priority?: number;
   /**
-   * oneDNN for the convolutions, batch norm, large adds and relu: `true` (default) opens it
+   * oneDNN for the convolutions, batch norm, large elementwise ops and relu: `true` (default) opens it
    * when installed (Debian/Ubuntu `libdnnl2`; the environment variable
    * `SELFSUP_ONEDNN_LIBRARY` names another file) and else keeps the GEMM and JavaScript
    * kernels; a path or file name opens that library and throws when it cannot; `false` never

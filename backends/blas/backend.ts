@@ -17,9 +17,9 @@ const MIN_POOLED_LENGTH = 4096;
 
 /** Pool and library options of {@linkcode BlasBackend}. */
 export interface BlasPoolOptions {
-  /** Most bytes the buffer pool keeps for reuse (default 2 GiB). */
+  /** Most bytes the buffer pool keeps for reuse (default 8 GiB). */
   poolBytes?: number;
-  /** oneDNN, opened, for convolutions, batch norm, large adds and relu. */
+  /** oneDNN, opened, for convolutions, batch norm, large elementwise ops and relu. */
   oneDnn?: OneDnn;
 }
 
@@ -63,7 +63,7 @@ export class BlasBackend extends MathBackendCPU {
     this.blas = blas;
     this.oneDnn = options.oneDnn;
     this.useOneDnn = options.oneDnn !== undefined;
-    this.#maxPoolBytes = options.poolBytes ?? 2 ** 31;
+    this.#maxPoolBytes = options.poolBytes ?? 2 ** 33;
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { allFloat32, type BlasKernelArgs, cpuKernel, sizeOf } from "./_util.ts";
+import type { OneDnnBinaryOp, OneDnnUnaryOp } from "./onednn.ts";
 
 /**
  * The broadcast loops of one op over a [rows, n] block: for each row r,
@@ -295,33 +296,52 @@ function comparison(run: Run<Uint8Array>, name: string) {
 /** Below this many elements a kernel stays in JavaScript: oneDNN's call overhead would dominate. */
 const ONEDNN_MIN_SIZE = 1 << 16;
 
-const addInJs = binary(addRun, "Add");
-
-/** The `Add` kernel: same-shape float32 adds of large tensors on oneDNN when in use. */
-export function add(args: BlasKernelArgs): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const { a, b } = inputs;
-  const dnnl = backend.activeOneDnn;
-  const size = sizeOf(a.shape);
-  if (
-    dnnl === undefined || size < ONEDNN_MIN_SIZE || !allFloat32(a, b) ||
-    !tf.util.arraysEqual(a.shape, b.shape)
-  ) {
-    return addInJs(args);
-  }
-  const out = backend.alloc(size);
-  if (!dnnl.add(backend.f32(a), backend.f32(b), out)) {
-    backend.release(out); // oneDNN could not plan it (said once): JavaScript it is
-    return addInJs(args);
-  }
-  return backend.output(out, a.shape.slice());
+/**
+ * A binary kernel that runs large float32 tensors on oneDNN when in use (every core, vector
+ * instructions; the same exactly rounded values): `b` of `a`'s shape or a single value, or `a`
+ * a single value for the commutative add and multiply. Anything else, and small tensors, run
+ * the JavaScript loops.
+ */
+function binaryOnOneDnn(op: OneDnnBinaryOp, run: Run, name: string) {
+  const inJs = binary(run, name);
+  const commutative = op === "add" || op === "mul";
+  return (args: BlasKernelArgs): tf.TensorInfo => {
+    const { inputs, backend } = args;
+    let { a, b } = inputs;
+    const dnnl = backend.activeOneDnn;
+    if (dnnl === undefined || !allFloat32(a, b)) return inJs(args);
+    if (commutative && sizeOf(a.shape) === 1 && sizeOf(b.shape) > 1) [a, b] = [b, a];
+    const size = sizeOf(a.shape);
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const bSize = sizeOf(b.shape);
+    if (size < ONEDNN_MIN_SIZE || sizeOf(outShape) !== size || (bSize !== size && bSize !== 1)) {
+      return inJs(args);
+    }
+    const out = backend.alloc(size);
+    if (!dnnl.binary(op, backend.f32(a), backend.f32(b), out)) {
+      backend.release(out); // oneDNN could not plan it (said once): JavaScript it is
+      return inJs(args);
+    }
+    return backend.output(out, outShape);
+  };
 }
+
+/** The `Add` kernel. */
+export const add: (args: BlasKernelArgs) => tf.TensorInfo = binaryOnOneDnn("add", addRun, "Add");
 /** The `Sub` kernel. */
-export const sub: (args: BlasKernelArgs) => tf.TensorInfo = binary(subRun, "Sub");
+export const sub: (args: BlasKernelArgs) => tf.TensorInfo = binaryOnOneDnn("sub", subRun, "Sub");
 /** The `Multiply` kernel. */
-export const mul: (args: BlasKernelArgs) => tf.TensorInfo = binary(mulRun, "Multiply");
+export const mul: (args: BlasKernelArgs) => tf.TensorInfo = binaryOnOneDnn(
+  "mul",
+  mulRun,
+  "Multiply",
+);
 /** The `RealDiv` kernel. */
-export const div: (args: BlasKernelArgs) => tf.TensorInfo = binary(divRun, "RealDiv");
+export const div: (args: BlasKernelArgs) => tf.TensorInfo = binaryOnOneDnn(
+  "div",
+  divRun,
+  "RealDiv",
+);
 /** The `SquaredDifference` kernel. */
 export const squaredDifference: (args: BlasKernelArgs) => tf.TensorInfo = binary(
   squaredDifferenceRun,
@@ -448,10 +468,33 @@ export function relu(args: BlasKernelArgs): tf.TensorInfo {
 }
 /** The `Step` kernel (the relu gradient's mask). */
 export const step: (args: BlasKernelArgs) => tf.TensorInfo = unary(stepMap, "Step");
+/** A unary kernel that runs large float32 tensors on oneDNN when in use (the same values). */
+function unaryOnOneDnn(op: OneDnnUnaryOp, map: Map1, name: string) {
+  const inJs = unary(map, name);
+  return (args: BlasKernelArgs): tf.TensorInfo => {
+    const { inputs, backend } = args;
+    const { x } = inputs;
+    const dnnl = backend.activeOneDnn;
+    if (dnnl === undefined || x.dtype !== "float32" || sizeOf(x.shape) < ONEDNN_MIN_SIZE) {
+      return inJs(args);
+    }
+    const out = backend.alloc(sizeOf(x.shape));
+    if (!dnnl.unary(op, backend.f32(x), out)) {
+      backend.release(out); // oneDNN could not plan it (said once): JavaScript it is
+      return inJs(args);
+    }
+    return backend.output(out, x.shape.slice());
+  };
+}
+
 /** The `Square` kernel. */
-export const square: (args: BlasKernelArgs) => tf.TensorInfo = unary(squareMap, "Square");
+export const square: (args: BlasKernelArgs) => tf.TensorInfo = unaryOnOneDnn(
+  "square",
+  squareMap,
+  "Square",
+);
 /** The `Sqrt` kernel. */
-export const sqrt: (args: BlasKernelArgs) => tf.TensorInfo = unary(sqrtMap, "Sqrt");
+export const sqrt: (args: BlasKernelArgs) => tf.TensorInfo = unaryOnOneDnn("sqrt", sqrtMap, "Sqrt");
 /** The `Rsqrt` kernel. */
 export const rsqrt: (args: BlasKernelArgs) => tf.TensorInfo = unary(rsqrtMap, "Rsqrt");
 /** The `Neg` kernel. */

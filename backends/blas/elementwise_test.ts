@@ -177,6 +177,62 @@ for (const path of ["builtin", "onednn"] as KernelPath[]) {
 
 for (const path of ["builtin", "onednn"] as KernelPath[]) {
   Deno.test({
+    name:
+      `blas Sub, Multiply, RealDiv, Square and Sqrt of large tensors (same shape, one value) equal the cpu backend bit for bit (${path})`,
+    ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
+    fn: () =>
+      onPath(path, async () => {
+        // Above the size where oneDNN takes over; every pair of special values at the start.
+        const special = [0, -0, 1e-40, -1e-40, Infinity, -Infinity, NaN, 3.5, -3, 1e30, -7e-30];
+        const shape: [number, number] = [300, 257];
+        const data = (seed: number, pick: (i: number) => number) => {
+          const v = tf.randomNormal(shape, 0, 1e3, "float32", seed).dataSync() as Float32Array;
+          for (let i = 0; i < special.length ** 2; i++) v[i] = pick(i);
+          return v;
+        };
+        const a = data(3, (i) => special[Math.floor(i / special.length)]!);
+        const b = data(4, (i) => special[i % special.length]!);
+        const r = await onBoth(() => {
+          const [ta, tb] = [tf.tensor2d(a, shape), tf.tensor2d(b, shape)];
+          const ops = (x: tf.Tensor, y: tf.Tensor) => [
+            tf.sub(x, y),
+            tf.mul(x, y),
+            tf.div(x, y),
+          ];
+          return [
+            ...ops(ta, tb),
+            // One value on either side, special or not (Adam's and LARS's scalars).
+            ...[0.9, -0, NaN, Infinity, 1e-30].flatMap((v) => [
+              ...ops(ta, tf.scalar(v)),
+              ...ops(tf.scalar(v), ta),
+              tf.add(ta, tf.scalar(v)),
+              tf.add(tf.tensor2d([[v]]), ta),
+            ]),
+            tf.square(ta),
+            tf.sqrt(ta),
+          ];
+        });
+        assert.equal(r.blas.length, 3 + 5 * 8 + 2);
+        r.blas.forEach((ours, k) => {
+          const theirs = r.cpu[k]!;
+          const oursBits = new Uint32Array(ours.buffer, ours.byteOffset, ours.length);
+          const theirsBits = new Uint32Array(theirs.buffer, theirs.byteOffset, theirs.length);
+          const first = ours.findIndex((v, i) =>
+            !(Number.isNaN(v) && Number.isNaN(theirs[i])) && oursBits[i] !== theirsBits[i]
+          );
+          assert.equal(
+            first,
+            -1,
+            `output ${k} element ${first}: ${ours[first]} vs ${theirs[first]}`,
+          );
+        });
+        assert.deepEqual(r.kinds.blas, r.kinds.cpu);
+      }),
+  });
+}
+
+for (const path of ["builtin", "onednn"] as KernelPath[]) {
+  Deno.test({
     name: `blas relu gradient of a large tensor equals dy * step(x) on cpu (${path})`,
     ignore: ignoreBlas || (path === "onednn" && ignoreOneDnn),
     fn: () =>

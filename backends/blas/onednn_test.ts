@@ -106,6 +106,15 @@ Deno.test({
       const f = (n: number) => new Float32Array(n);
       const cases: [string, RegExp, () => void][] = [
         ["add", /^OneDnn\.add\(\): b must be /, () => dnnl.add(f(8), f(7), f(8))],
+        ["add of one value", /^OneDnn\.add\(\): b must be /, () => dnnl.add(f(8), f(1), f(8))],
+        ["binary", /^OneDnn\.mul\(\): b must be /, () => dnnl.binary("mul", f(8), f(7), f(8))],
+        ["binary a", /^OneDnn\.div\(\): a must be /, () => dnnl.binary("div", f(1), f(1), f(8))],
+        ["unary", /^OneDnn\.sqrt\(\): x must be /, () => dnnl.unary("sqrt", f(3), f(8))],
+        [
+          "binary op",
+          /^OneDnn\.binary\(\): op must be one of add,mul,div,sub, got "pow"/,
+          () => dnnl.binary("pow" as "add", f(8), f(8), f(8)),
+        ],
         ["relu", /^OneDnn\.relu\(\): y must be /, () => dnnl.relu(f(8), f(4))],
         [
           "relu backward",
@@ -156,7 +165,7 @@ Deno.test({
       for (const [what, message, call] of cases) {
         assert.throws(call, (e: Error) => e instanceof RangeError && message.test(e.message), what);
       }
-      assert.equal(cases.length, 11);
+      assert.equal(cases.length, 16);
       // The sizes that fit run.
       conv.forward(f(xSize), f(wSize), f(ySize));
       biased.forward(f(xSize), f(wSize), f(4), f(ySize));
@@ -361,6 +370,8 @@ function planningNothing(): OneDnn & { asked: number } {
     path: "planning-nothing",
     version: "2.6.3",
     add: () => (fake.asked++, false),
+    binary: () => (fake.asked++, false),
+    unary: () => (fake.asked++, false),
     relu: () => (fake.asked++, false),
     reluBackward: () => (fake.asked++, false),
     convolution: () => (fake.asked++, undefined),
@@ -397,6 +408,7 @@ Deno.test({
         const loss = (a: tf.Tensor, x: tf.Tensor, w: tf.Tensor) =>
           tf.addN([
             tf.sum(tf.relu(tf.add(a, b))),
+            tf.sum(tf.sqrt(tf.square(tf.div(tf.mul(tf.sub(a, b), 0.5), b)))),
             tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")),
             tf.sum(tf.fused.conv2d({
               x: x as tf.Tensor4D,
@@ -411,7 +423,7 @@ Deno.test({
         return [loss(a, x, w), ...tf.grads(loss)([a, x, w])];
       });
       assertBothClose(r, 1e-4, "fallback");
-      assert.ok(fake.asked >= 7, `oneDNN was asked ${fake.asked} times`);
+      assert.ok(fake.asked >= 12, `oneDNN was asked ${fake.asked} times`);
     } finally {
       backend.oneDnn = real;
       backend.useOneDnn = used;
