@@ -47,7 +47,7 @@ export function rotateHue(
   start: number,
   end: number,
   t: number,
-) {
+): void {
   for (let p = start; p < end; p += 3) {
     const R = x[p], G = x[p + 1], B = x[p + 2];
     // mixChannels: images x [1, 0, 0] (and so on) summed over channels.

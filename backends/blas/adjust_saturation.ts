@@ -27,7 +27,7 @@ export function saturate(
   start: number,
   end: number,
   factor: number,
-) {
+): void {
   for (let p = start; p < end; p += 3) {
     const R = x[p], G = x[p + 1], B = x[p + 2];
     let v = R, m = R;
