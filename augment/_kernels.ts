@@ -6,6 +6,7 @@ import { usesCpuKernels } from "./_backend.ts";
 import {
   ADJUST_HUE_KERNEL,
   ADJUST_SATURATION_KERNEL,
+  COLOR_JITTER_KERNEL,
   GAUSSIAN_BLUR_KERNEL,
 } from "./kernel_names.ts";
 import type { CropBox } from "./random_resized_crop.ts";
@@ -149,6 +150,32 @@ export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Te
     };
     return tf.clipByValue(tf.concat([channel(5), channel(3), channel(1)], 3), 0, 1);
   });
+}
+
+/** Whether the active backend registers {@linkcode COLOR_JITTER_KERNEL}. */
+export function hasJitterKernel(): boolean {
+  return tf.getKernel(COLOR_JITTER_KERNEL, tf.getBackend()) !== undefined;
+}
+
+/**
+ * The whole colour jitter in one call of {@linkcode COLOR_JITTER_KERNEL} (check
+ * {@linkcode hasJitterKernel} first): image i runs the components `steps[4 i + slot]` (-1:
+ * none) with parameters `params[4 i + component]`.
+ */
+export function jitterKernel(
+  images: tf.Tensor4D,
+  steps: Int32Array,
+  params: Float32Array,
+  additive: boolean,
+): tf.Tensor4D {
+  const n = images.shape[0];
+  return tf.tidy(() =>
+    tf.engine().runKernel(COLOR_JITTER_KERNEL, {
+      images,
+      steps: tf.tensor2d(steps, [n, 4], "int32"),
+      params: tf.tensor2d(params, [n, 4]),
+    }, { additive }) as tf.Tensor4D
+  );
 }
 
 // ITU-R BT.601 luma weights, as torchvision's rgb_to_grayscale; they sum to 1, so a gray image

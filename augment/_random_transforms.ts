@@ -12,7 +12,9 @@ import {
   type CutoutBox,
   cutoutKernel,
   grayKernel,
+  hasJitterKernel,
   hueKernel,
+  jitterKernel,
   noiseKernel,
   rotateKernel,
   saturationKernel,
@@ -80,10 +82,14 @@ export function jitterImages(
   p: number,
   s: ColorJitterStrengths,
 ): tf.Tensor4D {
-  const { applied, orders, params } = drawJitter(seed, images.shape[0], p, s);
+  const draws = drawJitter(seed, images.shape[0], p, s);
+  const { applied, orders, params } = draws;
   const additive = s.brightnessMode === "additive";
   const color = images.shape[3] === 3;
   const active = [s.brightness > 0, s.contrast > 0, color && s.saturation > 0, color && s.hue > 0];
+  // One call for the batch where the backend has the fused kernel; else the op chain, slot by
+  // slot on regrouped images.
+  if (hasJitterKernel()) return fusedJitter(images, draws, active, additive);
   const kernels = [
     (x: tf.Tensor4D, v: number[]) => brightnessKernel(x, v, additive),
     contrastKernel,
@@ -106,6 +112,49 @@ export function jitterImages(
     out = next;
   }
   return out;
+}
+
+/**
+ * Each image's components slot by slot for the fused kernel, -1 where none runs: the ones the
+ * op chain runs on it, so the kernel's values are the chain's. That is its order's component
+ * where the image is jittered and the component active, except hue in a slot where every image
+ * it would run on has shift 0: the chain skips that group (hueKernel's copy, without a clip).
+ */
+export function jitterSteps(
+  { applied, orders, params }: JitterDraws,
+  active: boolean[],
+): Int32Array {
+  const n = applied.length;
+  const steps = new Int32Array(4 * n).fill(-1);
+  for (let slot = 0; slot < 4; slot++) {
+    let hueShifts = false;
+    for (let i = 0; i < n; i++) {
+      const t = orders[i][slot];
+      if (!applied[i] || !active[t]) continue;
+      steps[4 * i + slot] = t;
+      if (t === 3 && params[3][i] !== 0) hueShifts = true;
+    }
+    if (hueShifts) continue;
+    for (let i = 0; i < n; i++) if (steps[4 * i + slot] === 3) steps[4 * i + slot] = -1;
+  }
+  return steps;
+}
+
+/** The jitter in one call of the fused kernel (the backend has it). */
+function fusedJitter(
+  images: tf.Tensor4D,
+  draws: JitterDraws,
+  active: boolean[],
+  additive: boolean,
+): tf.Tensor4D {
+  const steps = jitterSteps(draws, active);
+  if (steps.every((t) => t === -1)) return images.clone();
+  const n = images.shape[0];
+  const params = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < 4; t++) params[4 * i + t] = draws.params[t][i];
+  }
+  return jitterKernel(images, steps, params, additive);
 }
 
 /** `randomGrayscale` without the checks. */

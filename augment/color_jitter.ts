@@ -37,7 +37,8 @@ export interface RandomColorJitterOptions extends Partial<ColorJitterStrengths>,
  *
  * Batched: for each of the four order slots, the images are grouped by the component their
  * order puts in that slot and each component runs once on its group (so every image costs four
- * adjustments, whatever its order). Defaults are SimCLR's at strength 1:
+ * adjustments, whatever its order); a backend that registers `COLOR_JITTER_KERNEL` (blas)
+ * does it all in one call, with the same values. Defaults are SimCLR's at strength 1:
  * (0.8, 0.8, 0.8, 0.2), p = 0.8.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.

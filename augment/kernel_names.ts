@@ -77,3 +77,38 @@ export const ADJUST_SATURATION_KERNEL = "SelfsupAdjustSaturation";
  * ```
  */
 export const GAUSSIAN_BLUR_KERNEL = "SelfsupGaussianBlur";
+
+/**
+ * tfjs kernel name of the fused colour jitter behind {@linkcode randomColorJitter} and the
+ * view presets: each image's brightness, contrast, saturation and hue changes in its own order
+ * in one call, instead of the chain's per-slot regrouping of the batch (gathers or slices and
+ * concats) and an op chain and a clip per change. Inputs: `images` float32 `[N, H, W, C]`
+ * (C = 1 or 3), `steps` int32 `[N, 4]` and `params` float32 `[N, 4]`; attribute `additive`
+ * (boolean); output float32 `[N, H, W, C]`. Image i goes through steps[i, 0], ..., steps[i, 3]
+ * in turn, each reading the previous one's result: -1 leaves the image as it is, 0 is
+ * brightness, 1 contrast, 2 saturation, 3 hue, each with its parameter params[i, component]
+ * (the factor; brightness's offset when `additive`; hue's shift in turns). With every step
+ * rounded to float32 and clip tfjs's ClipByValue to [0, 1] (NaN and -0 pass through):
+ * brightness gives clip(x b), or clip(x + b) when `additive`; contrast gives clip(x k + o_c)
+ * for channel c, with o_c = 0 + m_c (1 - k) (so -0 becomes 0) and m_c the mean of channel c
+ * as tfjs's cpu backend computes the chain's product of a row of float32(1 / (H W)) with the
+ * pixels: in blocks of 48 pixels, each block's products w x summed in double in pixel order
+ * and the sum added to a float32 accumulator starting at 0; saturation is
+ * {@linkcode ADJUST_SATURATION_KERNEL}'s arithmetic with factor params[i, 2], hue
+ * {@linkcode ADJUST_HUE_KERNEL}'s with sextants float32(6 params[i, 3]); for C = 1 both leave
+ * the image as it is. So the result is the chain's on the cpu backend bit for bit; callers
+ * write -1 where the chain changes nothing (an image not jittered, a component of strength 0,
+ * saturation or hue for C = 1, and hue in a slot where every image it would run on has shift
+ * 0, which the chain skips without clipping).
+ *
+ * @example Stock backends do not have it; colour jitter then runs the op chain
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { COLOR_JITTER_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(COLOR_JITTER_KERNEL, "SelfsupColorJitter");
+ * assert.equal(tf.getKernel(COLOR_JITTER_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const COLOR_JITTER_KERNEL = "SelfsupColorJitter";

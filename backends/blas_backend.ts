@@ -9,6 +9,7 @@ import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "@se
 import {
   ADJUST_HUE_KERNEL,
   ADJUST_SATURATION_KERNEL,
+  COLOR_JITTER_KERNEL,
   GAUSSIAN_BLUR_KERNEL,
 } from "@selfsup/augment";
 import { BlasBackend } from "./blas/backend.ts";
@@ -53,6 +54,7 @@ import { concat } from "./blas/concat.ts";
 import { select } from "./blas/select.ts";
 import { adjustHue } from "./blas/adjust_hue.ts";
 import { adjustSaturation } from "./blas/adjust_saturation.ts";
+import { colorJitter } from "./blas/color_jitter.ts";
 import { gaussianBlur } from "./blas/gaussian_blur.ts";
 
 /** The tfjs backend name the blas backend registers under. */
@@ -177,8 +179,9 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | string {
  * one-pass relu-gradient kernel ({@linkcode RELU_GRAD_KERNEL}) under `blas` only; tfjs's `Relu`
  * gradient uses it only after `installReluGradient()` (or `startBackend` with
  * `fastGradients: true`). It also registers `@selfsup/augment`'s fused kernels
- * (`ADJUST_HUE_KERNEL`, `ADJUST_SATURATION_KERNEL`, `GAUSSIAN_BLUR_KERNEL`) under `blas`, which
- * colour jitter and the blur run instead of their op chains, with the same values. OpenBLAS's
+ * (`ADJUST_HUE_KERNEL`, `ADJUST_SATURATION_KERNEL`, `COLOR_JITTER_KERNEL`,
+ * `GAUSSIAN_BLUR_KERNEL`) under `blas`, which the colour adjustments, colour jitter and the blur
+ * run instead of their op chains, with the same values. OpenBLAS's
  * `OPENBLAS_THREAD_TIMEOUT` is set only while the library loads (unless you set it), and the
  * environment is restored after.
  *
@@ -260,6 +263,7 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
       [RELU_GRAD_KERNEL, reluGrad],
       [ADJUST_HUE_KERNEL, adjustHue],
       [ADJUST_SATURATION_KERNEL, adjustSaturation],
+      [COLOR_JITTER_KERNEL, colorJitter],
       [GAUSSIAN_BLUR_KERNEL, gaussianBlur],
     ] as const
   ) {

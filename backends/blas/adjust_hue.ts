@@ -37,8 +37,17 @@ function mod6(x: number): number {
   return s < 6 ? s : 0;
 }
 
-/** Hue rotation of image pixels [start, end) (RGB triples) by `t` sextants into `out`. */
-function rotate(x: Float32Array, out: Float32Array, start: number, end: number, t: number) {
+/**
+ * Hue rotation of image pixels [start, end) (RGB triples) by `t` sextants into `out` (which may
+ * be `x`: each pixel is read before it is written).
+ */
+export function rotateHue(
+  x: Float32Array,
+  out: Float32Array,
+  start: number,
+  end: number,
+  t: number,
+): void {
   for (let p = start; p < end; p += 3) {
     const R = x[p], G = x[p + 1], B = x[p + 2];
     // mixChannels: images x [1, 0, 0] (and so on) summed over channels.
@@ -74,5 +83,5 @@ function rotate(x: Float32Array, out: Float32Array, start: number, end: number, 
 export const adjustHue: (args: BlasKernelArgs) => tf.TensorInfo = perImageRgbKernel(
   ADJUST_HUE_KERNEL,
   "sextants",
-  rotate,
+  rotateHue,
 );

@@ -17,8 +17,17 @@ import type { BlasKernelArgs } from "./_util.ts";
 
 const f = Math.fround;
 
-/** Scales the saturation of pixels [start, end) (RGB triples) by `factor` into `out`. */
-function saturate(x: Float32Array, out: Float32Array, start: number, end: number, factor: number) {
+/**
+ * Scales the saturation of pixels [start, end) (RGB triples) by `factor` into `out` (which may
+ * be `x`: each pixel is read before it is written).
+ */
+export function saturate(
+  x: Float32Array,
+  out: Float32Array,
+  start: number,
+  end: number,
+  factor: number,
+): void {
   for (let p = start; p < end; p += 3) {
     const R = x[p], G = x[p + 1], B = x[p + 2];
     let v = R, m = R;
