@@ -412,7 +412,13 @@ function compareWithPeer(peer: PeerInfo, batch: number, which: ReferenceEncoder)
   const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.read().size, 0);
   const trainable = size(encoder.trainableWeights) + size(head.trainableWeights);
   const moving = size(encoder.nonTrainableWeights) + size(head.nonTrainableWeights);
-  const kinds = ["Conv2D", "Dense", "BatchNormalization", "GlobalAveragePooling2D"];
+  const kinds = [
+    "Conv2D",
+    "SelfsupPaddedConv2D",
+    "Dense",
+    "BatchNormalization",
+    "GlobalAveragePooling2D",
+  ];
   const ours: Record<string, number[]> = {};
   for (const layer of [...encoder.layers, ...head.layers]) {
     if (kinds.includes(layer.getClassName())) {

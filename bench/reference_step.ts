@@ -140,17 +140,21 @@ export function mlpHead(
   return tf.model({ inputs: input, outputs: z, name: "head" });
 }
 
-/** Forward FLOPs of one image through the convolution and dense layers of `model`. */
+/**
+ * Forward FLOPs of one image through the convolution and dense layers of `model`: the layers
+ * whose first weight is a 4-D (convolution, whatever its class: the encoders' strided ones are
+ * `SelfsupPaddedConv2D`) or 2-D kernel (dense).
+ */
 export function forwardFlopsPerImage(model: tf.LayersModel): number {
   let flops = 0;
   for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className === "Conv2D") {
-      const [kh, kw, cin, cout] = (layer.getWeights()[0]!).shape as number[];
+    const kernel = layer.getWeights()[0];
+    if (kernel?.rank === 4) {
+      const [kh, kw, cin, cout] = kernel.shape;
       const [, oh, ow] = layer.outputShape as number[];
       flops += 2 * oh! * ow! * kh! * kw! * cin! * cout!;
-    } else if (className === "Dense") {
-      const [inputDim, units] = (layer.getWeights()[0]!).shape as number[];
+    } else if (kernel?.rank === 2) {
+      const [inputDim, units] = kernel.shape;
       flops += 2 * inputDim! * units!;
     }
   }
