@@ -217,6 +217,8 @@ export interface SimclrRecipeOptions {
   strength?: number;
   /** Whether to blur with p 0.5. Default true. */
   blur?: boolean;
+  /** The crop's area range, fractions of the image in (0, 1]. Default `[0.08, 1]`. */
+  cropScale?: [number, number];
 }
 
 /** The largest colour strength: hue 0.2 s must stay within half a turn. */
@@ -231,9 +233,11 @@ function checkStrength(fn: string, strength: unknown): number {
  * s: crop area 0.08-1, ratio 3/4-4/3, flip 0.5, jitter (0.8 s, 0.8 s, 0.8 s, 0.2 s) with
  * p 0.8, grayscale 0.2, blur 0.5 (or 0), no solarization.
  *
- * @param options Colour strength (default 1) and blur (default true).
+ * @param options Colour strength (default 1), blur (default true) and crop area range (default
+ *   `[0.08, 1]`).
  * @returns The recipe, for {@linkcode augmentView}.
- * @throws {RangeError} If `strength` is outside [0, 2.5].
+ * @throws {RangeError} If `strength` is outside [0, 2.5] or `cropScale` is not a range within
+ *   (0, 1].
  * @throws {TypeError} If an option has the wrong type.
  *
  * @example
@@ -243,19 +247,21 @@ function checkStrength(fn: string, strength: unknown): number {
  *
  * assert.equal(simclrRecipe({ strength: 0.5 }).jitter.hue, 0.1);
  * assert.equal(simclrRecipe({ blur: false }).blur, 0);
+ * assert.deepEqual(simclrRecipe({ cropScale: [0.2, 1] }).scale, [0.2, 1]);
  * ```
  */
 export function simclrRecipe(options?: SimclrRecipeOptions): ViewRecipe {
   const fn = "simclrRecipe";
   const checked = optionalOptions(fn, options);
   const strength = checkStrength(fn, checked.strength ?? 1);
-  return makeSimclrRecipe(strength, checkBoolean(fn, "blur", checked.blur ?? true));
+  const blur = checkBoolean(fn, "blur", checked.blur ?? true);
+  return makeSimclrRecipe(strength, blur, checkScale(fn, checked.cropScale, "cropScale"));
 }
 
 /** The SimCLR recipe from checked arguments. */
-function makeSimclrRecipe(strength: number, blur: boolean): ViewRecipe {
+function makeSimclrRecipe(strength: number, blur: boolean, scale: [number, number]): ViewRecipe {
   return {
-    scale: [0.08, 1],
+    scale,
     ratio: [3 / 4, 4 / 3],
     flip: 0.5,
     jitter: {
@@ -316,6 +322,8 @@ export interface SimclrViewsOptions extends ValueCheckOptions {
   strength?: number;
   /** Whether to blur (p = 0.5). Default true. */
   blur?: boolean;
+  /** The crop's area range, fractions of the image in (0, 1]. Default `[0.08, 1]`. */
+  cropScale?: [number, number];
 }
 
 /** What every preset's options hold. */
@@ -343,10 +351,11 @@ function viewPair(
  * draws its own parameters from `seed`.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size, colour strength, blur and whether to check the values.
+ * @param options Seed, output size, colour strength, blur, crop area range and whether to check
+ *   the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1 or a strength
- * outside [0, 2.5].
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1, a strength
+ * outside [0, 2.5] or a crop area range not within (0, 1].
  * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
  * rank-4 tensor.
  *
@@ -372,7 +381,7 @@ export function simclrViews(
   checkOptions(fn, options);
   const strength = checkStrength(fn, options.strength ?? 1);
   const blur = checkBoolean(fn, "blur", options.blur ?? true);
-  const recipe = makeSimclrRecipe(strength, blur);
+  const recipe = makeSimclrRecipe(strength, blur, checkScale(fn, options.cropScale, "cropScale"));
   return viewPair(fn, images, options, [recipe, recipe]);
 }
 
@@ -382,6 +391,8 @@ export interface ByolViewsOptions extends ValueCheckOptions {
   seed: number;
   /** Output size: an integer for a square or `[height, width]`. Default: the input's size. */
   size?: number | [number, number];
+  /** The crops' area range, fractions of the image in (0, 1]. Default `[0.08, 1]`. */
+  cropScale?: [number, number];
 }
 
 /**
@@ -391,9 +402,10 @@ export interface ByolViewsOptions extends ValueCheckOptions {
  * solarized, the second blurred with p 0.1 and solarized with p 0.2.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size and whether to check the values.
+ * @param options Seed, output size, crop area range and whether to check the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On C other than 1 or 3, values outside [0, 1] or a size < 1.
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1 or a crop
+ * area range not within (0, 1].
  * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
  * rank-4 tensor.
  *
@@ -416,7 +428,9 @@ export function byolViews(
   const fn = "byolViews";
   checkImages(fn, images);
   checkOptions(fn, options);
-  return viewPair(fn, images, options, byolRecipes());
+  const scale = checkScale(fn, options.cropScale, "cropScale");
+  const [first, second] = byolRecipes();
+  return viewPair(fn, images, options, [{ ...first, scale }, { ...second, scale }]);
 }
 
 /** Options of {@linkcode smallImageViews}. */
@@ -429,6 +443,8 @@ export interface SmallImageViewsOptions extends ValueCheckOptions {
   strength?: number;
   /** Whether to blur. Default false: at 28-32 px the CIFAR recipes leave blur out. */
   blur?: boolean;
+  /** The crop's area range, fractions of the image in (0, 1]. Default `[0.08, 1]`. */
+  cropScale?: [number, number];
 }
 
 /**
@@ -436,10 +452,11 @@ export interface SmallImageViewsOptions extends ValueCheckOptions {
  * (appendix B.9): the same crop, flip, jitter and grayscale, colour strength 0.5, no blur.
  *
  * @param images Float32 `[N, H, W, C]` batch in [0, 1], C = 1 or 3.
- * @param options Seed, output size, colour strength, blur and whether to check the values.
+ * @param options Seed, output size, colour strength, blur, crop area range and whether to check
+ *   the values.
  * @returns Two new `[N, size, size, C]` tensors in [0, 1]; the caller disposes both.
- * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1 or a strength
- * outside [0, 2.5].
+ * @throws {RangeError} On C other than 1 or 3, values outside [0, 1], a size < 1, a strength
+ * outside [0, 2.5] or a crop area range not within (0, 1].
  * @throws {TypeError} On arguments of the wrong type, and images that are not a float32
  * rank-4 tensor.
  *
@@ -464,6 +481,6 @@ export function smallImageViews(
   checkOptions(fn, options);
   const strength = checkStrength(fn, options.strength ?? 0.5);
   const blur = checkBoolean(fn, "blur", options.blur ?? false);
-  const recipe = makeSimclrRecipe(strength, blur);
+  const recipe = makeSimclrRecipe(strength, blur, checkScale(fn, options.cropScale, "cropScale"));
   return viewPair(fn, images, options, [recipe, recipe]);
 }

@@ -56,6 +56,39 @@ Deno.test("byolViews() differ in blur and solarization as BYOL's table 6", () =>
   assert.deepEqual([simclr.jitter.brightness, simclr.jitter.hue, simclr.blur], [0.4, 0.1, 0]);
 });
 
+Deno.test("the presets' cropScale bounds the crops' area: [1, 1] keeps the whole image, flipped or not", () => {
+  const images = randomBatch([6, 10, 10, 1], 7);
+  const original = images.arraySync() as number[][][][];
+  const flipped = original.map((image) => image.map((row) => row.slice().reverse()));
+  const close = (a: number[][][], b: number[][][]) =>
+    a.flat(2).every((v, i) => Math.abs(v - b.flat(2)[i]!) <= 1e-6);
+  // Strength 0: the colour steps change nothing, so only the crop and the flip act.
+  const presets = [
+    (o: { seed: number; cropScale?: [number, number] }) =>
+      smallImageViews(images, { ...o, strength: 0 }),
+    (o: { seed: number; cropScale?: [number, number] }) =>
+      simclrViews(images, { ...o, strength: 0, blur: false }),
+  ];
+  for (const make of presets) {
+    let flips = 0;
+    for (const view of make({ seed: 3, cropScale: [1, 1] }).map(take) as number[][][][][]) {
+      view.forEach((image, i) => {
+        const same = close(image, original[i]!);
+        assert.ok(same || close(image, flipped[i]!), `image ${i} is not the whole image`);
+        if (!same) flips++;
+      });
+    }
+    assert.ok(flips > 0 && flips < 12, `flips ${flips}`);
+    // The default range (area from 0.08) crops: some image is neither.
+    const cropped = (make({ seed: 3 }).map(take) as number[][][][][]).flat().filter((image, k) =>
+      !close(image, original[k % 6]!) && !close(image, flipped[k % 6]!)
+    );
+    assert.ok(cropped.length > 0);
+  }
+  assert.deepEqual(simclrRecipe({ cropScale: [0.3, 0.9] }).scale, [0.3, 0.9]);
+  images.dispose();
+});
+
 Deno.test("augmentView() with every probability 0 and a full crop is the identity", () => {
   const images = randomBatch([2, 6, 6, 3], 3);
   const view = augmentView(images, {
@@ -130,6 +163,21 @@ Deno.test("the presets reject bad input with named errors", () => {
       "simclrViews(): size must be an integer >= 1 or a [height, width] pair of them, got 0",
     ],
     [
+      () => simclrViews(images, { seed: 1, cropScale: [0, 1] }),
+      "RangeError",
+      /^simclrViews\(\): cropScale/,
+    ],
+    [
+      () => byolViews(images, { seed: 1, cropScale: [0.5, 1.5] }),
+      "RangeError",
+      /^byolViews\(\): cropScale/,
+    ],
+    [
+      () => simclrRecipe({ cropScale: [0.9, 0.2] }),
+      "RangeError",
+      /^simclrRecipe\(\): cropScale/,
+    ],
+    [
       () => simclrViews(images, { seed: 1, strength: -1 }),
       "RangeError",
       "simclrViews(): strength must be a finite number in [0, 2.5], got -1",
@@ -181,7 +229,7 @@ Deno.test("the presets reject bad input with named errors", () => {
     ],
   ];
   for (const [call, name, message] of cases) assert.throws(call, { name, message });
-  assert.equal(cases.length, 13);
+  assert.equal(cases.length, 16);
   tf.dispose([images, twoChannels, ints, big]);
 });
 

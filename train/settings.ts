@@ -35,6 +35,7 @@ export interface Settings {
   larsEta: number;
   temperature: number | null;
   colorStrength: number | null;
+  minCropArea: number;
   augment: string;
   headLayers: number;
   hiddenDim: number | null;
@@ -350,6 +351,19 @@ export const SETTINGS: readonly SettingSpec[] = [
       "also for BYOL there; ImageNet views with blur above)",
   },
   {
+    key: "minCropArea",
+    flag: "min-crop-area",
+    kind: "number",
+    default: 0.08,
+    defaultText: "0.08 (SimCLR, BYOL: crop area 0.08-1)",
+    above: 0,
+    max: 1,
+    methods: ["simclr", "simclrv2", "supervised", "byol"],
+    group: "model",
+    help: "smallest area of the views' random resized crop, a fraction of the image: crops " +
+      "cover [min-crop-area, 1] of it",
+  },
+  {
     key: "augment",
     flag: "augment",
     kind: "string",
@@ -361,7 +375,8 @@ export const SETTINGS: readonly SettingSpec[] = [
       `a comma list of ${
         AUGMENTATIONS.join(", ")
       }, each at most once, applied in that order to both views. ` +
-      "A listed transform takes the preset's probability and strength (crop area 0.08-1, " +
+      "A listed transform takes the preset's probability and strength (crop area " +
+      "--min-crop-area to 1, " +
       "flip 0.5, colour jitter at --color-strength with p 0.8, grayscale 0.2), else the " +
       "papers' (blur 0.5 as SimCLR's ImageNet views, solarize 0.2 as BYOL's), else p = 1 " +
       "(rotation, sobel, cutout, noise: SimCLR's study applies an operator to every image of " +

@@ -35,11 +35,12 @@ export function byolRecipe(settings: Settings, train: Dataset): Recipe {
   const [height, width] = imageShape(train);
   const small = height <= SMALL_IMAGE_PX && width <= SMALL_IMAGE_PX;
   const list = augmentList(settings);
+  const scale: [number, number] = [settings.minCropArea, 1];
   const views: ViewsFn = small
     ? simclrViews(settings)
     : list !== null
-    ? listedViews(list, () => byolRecipes())
-    : (images, o) => byolViews(images, o);
+    ? listedViews(list, () => byolRecipes().map((recipe) => ({ ...recipe, scale })))
+    : (images, o) => byolViews(images, { ...o, cropScale: scale });
   const encoderFor = () =>
     buildEncoder(settings.encoder, imageShape(train), deriveSeed(settings.seed, ENCODER_STREAM));
   const projectorFor = (dim: number) =>

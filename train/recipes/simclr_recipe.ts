@@ -42,23 +42,28 @@ export function simclrModels(settings: Settings, data: Dataset) {
 }
 
 /**
- * The run's views at the run's colour strength: SimCLR's small-image views (CIFAR-10 recipe,
- * no blur) at <= 32 px, its ImageNet views (with blur) above; with an `--augment` list, the
- * listed transforms of that preset ({@linkcode listedViews}).
+ * The run's views at the run's colour strength and smallest crop area: SimCLR's small-image
+ * views (CIFAR-10 recipe, no blur) at <= 32 px, its ImageNet views (with blur) above; with an
+ * `--augment` list, the listed transforms of that preset ({@linkcode listedViews}).
  */
 export function simclrViews(settings: Settings): ViewsFn {
   const strength = settings.colorStrength ?? undefined;
+  const cropScale: [number, number] = [settings.minCropArea, 1];
   const small = (size: [number, number]) => size[0] <= SMALL_IMAGE_PX && size[1] <= SMALL_IMAGE_PX;
   const list = augmentList(settings);
   if (list !== null) {
     return listedViews(list, (size) => [
-      simclrViewRecipe({ strength: strength ?? (small(size) ? 0.5 : 1), blur: !small(size) }),
+      simclrViewRecipe({
+        strength: strength ?? (small(size) ? 0.5 : 1),
+        blur: !small(size),
+        cropScale,
+      }),
     ]);
   }
   return (images, o) =>
     small(o.size)
-      ? smallImageViews(images, { ...o, strength })
-      : imagenetViews(images, { ...o, strength });
+      ? smallImageViews(images, { ...o, strength, cropScale })
+      : imagenetViews(images, { ...o, strength, cropScale });
 }
 
 /** The SimCLR pretraining stage (also SimCLRv2's first stage, with its 3-layer head). */
