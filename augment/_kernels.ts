@@ -8,6 +8,8 @@ import {
   ADJUST_SATURATION_KERNEL,
   COLOR_JITTER_KERNEL,
   GAUSSIAN_BLUR_KERNEL,
+  GRAYSCALE_KERNEL,
+  SOLARIZE_KERNEL,
 } from "./kernel_names.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 
@@ -152,9 +154,31 @@ export function hueKernel(images: tf.Tensor4D, deltas: ArrayLike<number>): tf.Te
   });
 }
 
+/** Whether the active backend registers the kernel `name` (stock backends have none of ours). */
+export function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
 /** Whether the active backend registers {@linkcode COLOR_JITTER_KERNEL}. */
 export function hasJitterKernel(): boolean {
-  return tf.getKernel(COLOR_JITTER_KERNEL, tf.getBackend()) !== undefined;
+  return hasKernel(COLOR_JITTER_KERNEL);
+}
+
+/**
+ * One call of the fused kernel `name` ({@linkcode GRAYSCALE_KERNEL},
+ * {@linkcode GAUSSIAN_BLUR_KERNEL} or {@linkcode SOLARIZE_KERNEL}; check {@linkcode hasKernel}
+ * first) on the whole batch with `attrs`: it changes the images whose `chosen` flag is set
+ * (every image when absent) and copies the others unchanged, so a random subset needs no
+ * gathers or concats.
+ */
+export function fusedOnChosen(
+  name: string,
+  images: tf.Tensor4D,
+  attrs: tf.NamedAttrMap,
+  chosen?: ArrayLike<boolean>,
+): tf.Tensor4D {
+  const all = chosen === undefined ? attrs : { ...attrs, chosen: Array.from(chosen) };
+  return tf.engine().runKernel(name, { images }, all) as tf.Tensor4D;
 }
 
 /**
@@ -182,14 +206,22 @@ export function jitterKernel(
 // stays gray (TensorFlow's 0.2989 variant sums to 0.9999 and would darken it).
 const LUMA = [0.299, 0.587, 0.114];
 
-/** Luma of each pixel repeated over the three channels; C = 1 images are returned as a copy. */
+/**
+ * Luma of each pixel repeated over the three channels, clipped; C = 1 images are returned as a
+ * copy. A backend that registers {@linkcode GRAYSCALE_KERNEL} runs that (the same values).
+ */
 export function grayKernel(images: tf.Tensor4D): tf.Tensor4D {
   if (images.shape[3] !== 3) return images.clone();
+  if (hasKernel(GRAYSCALE_KERNEL)) return fusedOnChosen(GRAYSCALE_KERNEL, images, {});
   return tf.tidy(() => spread3(tf.clipByValue(mixChannels(images, LUMA), 0, 1)));
 }
 
-/** x where x < threshold, else 1 - x. */
+/**
+ * x where x < threshold, else 1 - x. A backend that registers {@linkcode SOLARIZE_KERNEL} runs
+ * that (the same values).
+ */
 export function solarizeKernel(images: tf.Tensor4D, threshold: number): tf.Tensor4D {
+  if (hasKernel(SOLARIZE_KERNEL)) return fusedOnChosen(SOLARIZE_KERNEL, images, { threshold });
   return tf.tidy(() => tf.where(images.less(threshold), images, tf.sub(1, images)));
 }
 
@@ -243,9 +275,8 @@ export function blurKernel(
   matrixBudget = BLUR_MATRIX_BUDGET,
 ): tf.Tensor4D {
   if (radius === 0) return images.clone();
-  if (tf.getKernel(GAUSSIAN_BLUR_KERNEL, tf.getBackend()) !== undefined) {
-    const attrs = { sigmas: Array.from(sigmas), radius };
-    return tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, attrs) as tf.Tensor4D;
+  if (hasKernel(GAUSSIAN_BLUR_KERNEL)) {
+    return fusedOnChosen(GAUSSIAN_BLUR_KERNEL, images, { sigmas: Array.from(sigmas), radius });
   }
   const [n, h, w, c] = images.shape;
   const wc = w * c;

@@ -11,8 +11,10 @@ import {
   cropKernel,
   type CutoutBox,
   cutoutKernel,
+  fusedOnChosen,
   grayKernel,
   hasJitterKernel,
+  hasKernel,
   hueKernel,
   jitterKernel,
   noiseKernel,
@@ -21,8 +23,9 @@ import {
   sobelKernel,
   solarizeKernel,
 } from "./_kernels.ts";
-import { applyByGroup, applyToChosen } from "./_subsets.ts";
+import { applyByGroup, applyToChosen, type GroupKernel } from "./_subsets.ts";
 import type { ColorJitterStrengths } from "./color_jitter.ts";
+import { GAUSSIAN_BLUR_KERNEL, GRAYSCALE_KERNEL, SOLARIZE_KERNEL } from "./kernel_names.ts";
 
 /** One Bernoulli(p) draw per image. */
 function draws(seed: number, n: number, p: number): boolean[] {
@@ -157,11 +160,28 @@ function fusedJitter(
   return jitterKernel(images, steps, params, additive);
 }
 
+/**
+ * `kernel` on the images whose flag is set, the others unchanged. Where the backend registers
+ * the fused kernel `name`, one call of it with the flags (and `attrs`) on the whole batch;
+ * else `kernel` on the chosen images, regrouped (gathers or slices, and a concat).
+ */
+function onChosen(
+  images: tf.Tensor4D,
+  flags: boolean[],
+  name: string,
+  attrs: tf.NamedAttrMap,
+  kernel: GroupKernel,
+): tf.Tensor4D {
+  if (!flags.some((f) => f)) return images.clone();
+  if (hasKernel(name)) return fusedOnChosen(name, images, attrs, flags);
+  return applyToChosen(images, flags, kernel);
+}
+
 /** `randomGrayscale` without the checks. */
 export function grayImages(images: tf.Tensor4D, seed: number, p: number): tf.Tensor4D {
   // A C = 1 image is its own grayscale: nothing to run.
   if (images.shape[3] !== 3) return images.clone();
-  return applyToChosen(images, draws(seed, images.shape[0], p), grayKernel);
+  return onChosen(images, draws(seed, images.shape[0], p), GRAYSCALE_KERNEL, {}, grayKernel);
 }
 
 /** `randomGaussianBlur` without the checks. */
@@ -180,7 +200,16 @@ export function blurImages(
     flags.push(rng.bernoulli(p));
     sigmas[i] = rng.uniform(s0, s1);
   }
-  return applyToChosen(images, flags, (x, idx) => blurKernel(x, idx.map((i) => sigmas[i]), radius));
+  // Radius 0 blurs nothing (blurKernel's copy, not clipped).
+  if (radius === 0) return images.clone();
+  const attrs = { sigmas: Array.from(sigmas), radius };
+  return onChosen(
+    images,
+    flags,
+    GAUSSIAN_BLUR_KERNEL,
+    attrs,
+    (x, idx) => blurKernel(x, idx.map((i) => sigmas[i]), radius),
+  );
 }
 
 /** `randomSolarize` without the checks. */
@@ -191,7 +220,13 @@ export function solarizeImages(
   threshold = 0.5,
 ): tf.Tensor4D {
   const flags = draws(seed, images.shape[0], p);
-  return applyToChosen(images, flags, (x) => solarizeKernel(x, threshold));
+  return onChosen(
+    images,
+    flags,
+    SOLARIZE_KERNEL,
+    { threshold },
+    (x) => solarizeKernel(x, threshold),
+  );
 }
 
 /**

@@ -55,16 +55,20 @@ export const ADJUST_SATURATION_KERNEL = "SelfsupAdjustSaturation";
 /**
  * tfjs kernel name of the fused Gaussian blur behind {@linkcode gaussianBlur} and
  * {@linkcode randomGaussianBlur}. Input: `images` float32 `[N, H, W, C]`; attributes `sigmas`
- * (N numbers > 0, as doubles) and `radius` (an integer in [0, min(H, W) - 1]); output float32
- * `[N, H, W, C]`. Image i is blurred along H, then along W, by the 1-D operator the op chain
- * writes as a matrix: taps exp(-t^2 / (2 sigma^2)) / total for t = -radius..radius (in double),
- * tap t of output position y read from source reflect(y + t) (-j below 0, 2 (size - 1) - j past
- * the end) and added, tap by tap in t order, into a float32 entry per (y, source); the vertical
- * result is rounded to float32, the horizontal one too, then clipped to [0, 1] (tfjs's
- * ClipByValue). Values equal the chain's up to float32 summation order (within 1e-6 on [0, 1]).
- * Non-finite values spread as the chain's dense matrix products spread them: an output is NaN
- * when any non-finite value of its column (vertical pass) or of its row, any channel (horizontal
- * pass) lies where the operator's entry is 0, since 0 x Infinity is NaN.
+ * (N numbers > 0, as doubles), `radius` (an integer in [0, min(H, W) - 1]) and, optionally,
+ * `chosen` (N booleans; absent: every image); output float32 `[N, H, W, C]`. An image not
+ * chosen is copied unchanged, bit for bit (not clipped). A chosen image i is blurred along H,
+ * then along W, by the 1-D operator the op chain writes as a matrix: taps
+ * exp(-t^2 / (2 sigma^2)) / total for t = -radius..radius (in double), tap t of output position
+ * y read from source reflect(y + t) (-j below 0, 2 (size - 1) - j past the end) and added, tap
+ * by tap in t order, into a float32 entry per (y, source); the vertical result is rounded to
+ * float32, the horizontal one too, then clipped to [0, 1] (tfjs's ClipByValue). Values equal
+ * the chain's up to float32 summation order (within 1e-6 on [0, 1]). Non-finite values spread
+ * as the chain's dense matrix products spread them: an output is NaN when any non-finite value
+ * of its column (vertical pass) or of its row, any channel (horizontal pass) lies where the
+ * operator's entry is 0, since 0 x Infinity is NaN. With `chosen`, one call blurs a random
+ * subset in place of the chain's gathers of the chosen and the other images, its blur of the
+ * chosen ones and the gathers and concat that restore the batch order.
  *
  * @example Stock backends do not have it; the blur then runs as two batched matrix products
  * ```ts
@@ -112,3 +116,49 @@ export const GAUSSIAN_BLUR_KERNEL = "SelfsupGaussianBlur";
  * ```
  */
 export const COLOR_JITTER_KERNEL = "SelfsupColorJitter";
+
+/**
+ * tfjs kernel name of the fused grayscale behind {@linkcode grayscale},
+ * {@linkcode randomGrayscale} and the view presets. Input: `images` float32 `[N, H, W, 3]`;
+ * attribute `chosen` (optional, N booleans; absent: every image); output float32
+ * `[N, H, W, 3]`. An image not chosen is copied unchanged, bit for bit. In a chosen image every
+ * channel of a pixel (R, G, B) becomes the chain's luma: the products p_R = R w_R, p_G = G w_G,
+ * p_B = B w_B, each rounded to float32, with the float32 weights w = float32(0.299),
+ * float32(0.587), float32(0.114); their sum in double in that order starting from 0
+ * (((0 + p_R) + p_G) + p_B, so -0 becomes 0), rounded to float32; then clipped to [0, 1] by
+ * tfjs's ClipByValue (NaN passes through). That is the op chain (a multiply by the weights, a
+ * sum over channels, a clip, the luma repeated over three channels) on tfjs's cpu backend, bit
+ * for bit, and one call instead of the chain's gathers and concat around the chosen images.
+ *
+ * @example Stock backends do not have it; grayscale then runs the op chain
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GRAYSCALE_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GRAYSCALE_KERNEL, "SelfsupGrayscale");
+ * assert.equal(tf.getKernel(GRAYSCALE_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const GRAYSCALE_KERNEL = "SelfsupGrayscale";
+
+/**
+ * tfjs kernel name of the fused solarization behind {@linkcode solarize},
+ * {@linkcode randomSolarize} and BYOL's second view. Input: `images` float32 `[N, H, W, C]`;
+ * attributes `threshold` (a number in [0, 1]) and `chosen` (optional, N booleans; absent: every
+ * image); output float32 `[N, H, W, C]`. An image not chosen is copied unchanged, bit for bit.
+ * In a chosen image a value x stays x where x < float32(threshold) and becomes 1 - x rounded
+ * to float32 elsewhere (NaN, which is not below it, too: 1 - NaN is NaN): the op chain (a Less,
+ * a Sub from 1 and a Select) on tfjs's cpu backend, bit for bit.
+ *
+ * @example Stock backends do not have it; solarization then runs the op chain
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { SOLARIZE_KERNEL } from "@selfsup/augment";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(SOLARIZE_KERNEL, "SelfsupSolarize");
+ * assert.equal(tf.getKernel(SOLARIZE_KERNEL, "cpu"), undefined);
+ * ```
+ */
+export const SOLARIZE_KERNEL = "SelfsupSolarize";

@@ -11,6 +11,8 @@ import {
   ADJUST_SATURATION_KERNEL,
   COLOR_JITTER_KERNEL,
   GAUSSIAN_BLUR_KERNEL,
+  GRAYSCALE_KERNEL,
+  SOLARIZE_KERNEL,
 } from "@selfsup/augment";
 import { BlasBackend } from "./blas/backend.ts";
 import type { BlasKernel } from "./blas/_util.ts";
@@ -56,6 +58,8 @@ import { adjustHue } from "./blas/adjust_hue.ts";
 import { adjustSaturation } from "./blas/adjust_saturation.ts";
 import { colorJitter } from "./blas/color_jitter.ts";
 import { gaussianBlur } from "./blas/gaussian_blur.ts";
+import { grayscale } from "./blas/grayscale.ts";
+import { solarize } from "./blas/solarize.ts";
 
 /** The tfjs backend name the blas backend registers under. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -180,8 +184,9 @@ function openOptionalOneDnn(choice: boolean | string): OneDnn | string {
  * gradient uses it only after `installReluGradient()` (or `startBackend` with
  * `fastGradients: true`). It also registers `@selfsup/augment`'s fused kernels
  * (`ADJUST_HUE_KERNEL`, `ADJUST_SATURATION_KERNEL`, `COLOR_JITTER_KERNEL`,
- * `GAUSSIAN_BLUR_KERNEL`) under `blas`, which the colour adjustments, colour jitter and the blur
- * run instead of their op chains, with the same values. OpenBLAS's
+ * `GAUSSIAN_BLUR_KERNEL`, `GRAYSCALE_KERNEL`, `SOLARIZE_KERNEL`) under `blas`, which the colour
+ * adjustments, colour jitter, the blur, grayscale and solarization run instead of their op
+ * chains (and of regrouping the batch around a random subset), with the same values. OpenBLAS's
  * `OPENBLAS_THREAD_TIMEOUT` is set only while the library loads (unless you set it), and the
  * environment is restored after.
  *
@@ -255,7 +260,7 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
   }
   // Kernels no stock backend has: the fused batch-norm training op of @selfsup/encoders, the
   // one-pass relu gradient (which tfjs's Relu gradient calls after installReluGradient) and
-  // the fused colour adjustments and blur of @selfsup/augment.
+  // the fused colour adjustments, blur, grayscale and solarization of @selfsup/augment.
   for (
     const [kernelName, kernelFunc] of [
       [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
@@ -265,6 +270,8 @@ export function registerBlasBackend(options: BlasBackendOptions = {}): BlasRegis
       [ADJUST_SATURATION_KERNEL, adjustSaturation],
       [COLOR_JITTER_KERNEL, colorJitter],
       [GAUSSIAN_BLUR_KERNEL, gaussianBlur],
+      [GRAYSCALE_KERNEL, grayscale],
+      [SOLARIZE_KERNEL, solarize],
     ] as const
   ) {
     tf.registerKernel({

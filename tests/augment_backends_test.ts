@@ -4,7 +4,15 @@
 // products in BLAS.
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { byolViews, randomColorJitter, simclrViews } from "../augment/mod.ts";
+import {
+  byolViews,
+  COLOR_JITTER_KERNEL,
+  GAUSSIAN_BLUR_KERNEL,
+  GRAYSCALE_KERNEL,
+  randomColorJitter,
+  simclrViews,
+  SOLARIZE_KERNEL,
+} from "../augment/mod.ts";
 import { startBackend } from "../backends/mod.ts";
 import { nativeRequired } from "../backends/_test_util.ts";
 
@@ -28,6 +36,9 @@ function outputs(): Float32Array[] {
 await tf.setBackend("cpu");
 const onCpu = outputs();
 
+/** Why each backend did not start ("" when it did). */
+const failures: Record<string, string> = {};
+
 for (const name of ["wasm", "blas"] as const) {
   let failure = "";
   try {
@@ -37,6 +48,7 @@ for (const name of ["wasm", "blas"] as const) {
     // In CI's native run a backend that does not start is a failure, not a skip.
     if (nativeRequired()) throw new Error(`SELFSUP_REQUIRE_NATIVE=1, but ${name}: ${failure}`);
   }
+  failures[name] = failure;
   Deno.test({
     name: `the views on the ${name} backend match the cpu backend's for the same seed` +
       (failure ? ` (skipped: ${name} did not start: ${failure})` : ""),
@@ -53,3 +65,30 @@ for (const name of ["wasm", "blas"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "the presets on blas regroup no images: one fused call per random step, no gathers" +
+    (failures.blas ? ` (skipped: blas did not start: ${failures.blas})` : ""),
+  ignore: failures.blas !== "",
+  async fn() {
+    await tf.setBackend("blas");
+    const images = tf.randomUniform([32, 24, 24, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const info = await tf.profile(() => [
+      ...simclrViews(images, { seed: 3, checkValues: false }),
+      ...byolViews(images, { seed: 3, checkValues: false }),
+    ]);
+    // (kernelNames lists each name once; kernels has every call.)
+    const names = info.kernels.map((k) => k.name);
+    const count = (name: string) => names.filter((k) => k === name).length;
+    for (const regrouping of ["GatherV2", "ConcatV2", "Slice"]) {
+      assert.equal(count(regrouping), 0, `${regrouping} in ${names}`);
+    }
+    // Four views, each jittered, grayed and blurred in one call (p 0.8, 0.2 and 0.5, 1 or 0.1
+    // over 32 images: some image each); only BYOL's second view solarizes (p 0.2).
+    assert.equal(count(COLOR_JITTER_KERNEL), 4);
+    assert.equal(count(GRAYSCALE_KERNEL), 4);
+    assert.equal(count(GAUSSIAN_BLUR_KERNEL), 4);
+    assert.equal(count(SOLARIZE_KERNEL), 1);
+    tf.dispose([images, ...(info.result as tf.Tensor[])]);
+  },
+});

@@ -248,7 +248,7 @@ Deno.test({
     const info = await tf.profile(() =>
       randomColorJitter(images, { seed: 4, p: 0.8, checkValues: false })
     );
-    assert.deepEqual(info.kernelNames, [COLOR_JITTER_KERNEL]);
+    assert.deepEqual(info.kernels.map((k) => k.name), [COLOR_JITTER_KERNEL]);
     images.dispose();
     tf.dispose(info.result as tf.Tensor);
   },

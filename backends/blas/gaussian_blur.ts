@@ -7,13 +7,16 @@
  * Values are the chain's up to float32 summation order: the operator's entries are built as
  * the chain builds its matrices (float32, taps added in order), each pass sums in double and
  * rounds to float32 where the chain stores a tensor. Non-finite values go through the dense
- * products' rule (0 x Infinity is NaN), checked only for images that hold one.
+ * products' rule (0 x Infinity is NaN), checked only for images that hold one. With the
+ * attribute `chosen`, only the images it flags are blurred and the others copied, so a random
+ * subset costs one call instead of the gathers and concat around it.
  *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
 import { GAUSSIAN_BLUR_KERNEL } from "@selfsup/augment";
 import { allFloat32, type BlasKernelArgs } from "./_util.ts";
+import { chosenFlags, describeChosen } from "./_chosen.ts";
 
 const f = Math.fround;
 
@@ -227,7 +230,8 @@ function horizontal(
 
 /**
  * The `SelfsupGaussianBlur` kernel: input `images` (float32 `[N, H, W, C]`), attributes
- * `sigmas` (N numbers > 0) and `radius` (an integer in [0, min(H, W) - 1]).
+ * `sigmas` (N numbers > 0), `radius` (an integer in [0, min(H, W) - 1]) and `chosen` (absent,
+ * or N booleans: the images to blur; the others are copied).
  */
 export function gaussianBlur(args: BlasKernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -235,15 +239,17 @@ export function gaussianBlur(args: BlasKernelArgs): tf.TensorInfo {
   const sigmas = attrs?.sigmas as number[] | undefined;
   const radius = attrs?.radius as number | undefined;
   const [n, h, w, c] = images.shape;
+  const chosen = images.shape.length === 4 ? chosenFlags(attrs, n) : undefined;
   if (
-    !allFloat32(images) || images.shape.length !== 4 || !Array.isArray(sigmas) ||
+    !allFloat32(images) || chosen === undefined || !Array.isArray(sigmas) ||
     sigmas.length !== n || !sigmas.every((s) => typeof s === "number" && s > 0 && s < Infinity) ||
     !Number.isInteger(radius) || radius! < 0 || radius! >= Math.min(h, w)
   ) {
     throw new TypeError(
-      `${GAUSSIAN_BLUR_KERNEL}: needs float32 images [N, H, W, C], N sigmas > 0 and a radius ` +
-        `in [0, min(H, W) - 1], got ${images.dtype} [${images.shape}], sigmas ` +
-        `${Array.isArray(sigmas) ? `[${sigmas}]` : sigmas} and radius ${radius}`,
+      `${GAUSSIAN_BLUR_KERNEL}: needs float32 images [N, H, W, C], N sigmas > 0, a radius ` +
+        `in [0, min(H, W) - 1] and chosen absent or N booleans, got ${images.dtype} ` +
+        `[${images.shape}], sigmas ${Array.isArray(sigmas) ? `[${sigmas}]` : sigmas}, radius ` +
+        `${radius} and chosen ${describeChosen(attrs)}`,
     );
   }
   const r = radius!;
@@ -252,9 +258,13 @@ export function gaussianBlur(args: BlasKernelArgs): tf.TensorInfo {
   const wc = w * c, size = h * wc;
   const columns = new Float32Array(size);
   for (let i = 0; i < n; i++) {
+    const base = i * size;
+    if (!chosen[i]) {
+      out.set(x.subarray(base, base + size), base);
+      continue;
+    }
     const kv = band(sigmas[i], h, r);
     const kh = h === w ? kv : band(sigmas[i], w, r);
-    const base = i * size;
     vertical(x, base, kv, h, wc, r, columns);
     if (hasNonFinite(x, base, base + size)) verticalNaNs(x, base, h, wc, r, columns);
     horizontal(columns, kh, h, w, c, r, out, base);

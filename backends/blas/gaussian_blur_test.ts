@@ -1,8 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { GAUSSIAN_BLUR_KERNEL, gaussianBlur as gaussianBlurOp } from "@selfsup/augment";
-import { assertClose, ignoreBlas, onBoth } from "./_test_util.ts";
+import {
+  GAUSSIAN_BLUR_KERNEL,
+  gaussianBlur as gaussianBlurOp,
+  randomGaussianBlur,
+} from "@selfsup/augment";
+import { assertBothClose, assertClose, ignoreBlas, onBoth } from "./_test_util.ts";
 import { gaussianBlur } from "./gaussian_blur.ts";
 
 // The kernel sums in another order than the chain's matrix products (and rounds its float32
@@ -205,12 +209,201 @@ Deno.test({
     assert.throws(run(images, [1, 1], 4), {
       name: "TypeError",
       message:
-        "SelfsupGaussianBlur: needs float32 images [N, H, W, C], N sigmas > 0 and a radius in [0, min(H, W) - 1], got float32 [2,4,4,3], sigmas [1,1] and radius 4",
+        "SelfsupGaussianBlur: needs float32 images [N, H, W, C], N sigmas > 0, a radius in [0, min(H, W) - 1] and chosen absent or N booleans, got float32 [2,4,4,3], sigmas [1,1], radius 4 and chosen undefined",
     });
     assert.throws(run(ints, [1, 1], 1), { name: "TypeError", message: /got int32/ });
     assert.throws(run(images, [1], 1), { name: "TypeError", message: /sigmas \[1\]/ });
     assert.throws(run(images, [1, 0], 1), { name: "TypeError", message: /sigmas \[1,0\]/ });
-    assert.throws(run(images, [1, 1], 0.5), { name: "TypeError", message: /radius 0.5$/ });
+    assert.throws(run(images, [1, 1], 0.5), { name: "TypeError", message: /radius 0.5 and/ });
+    const flagged = (chosen: unknown) => () =>
+      tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, {
+        sigmas: [1, 1],
+        radius: 1,
+        chosen,
+      } as unknown as tf.NamedAttrMap);
+    for (const [chosen, got] of [[[true], "[true]"], [[true, 0], "[true,0]"], [1, "1"]] as const) {
+      assert.throws(flagged(chosen), {
+        name: "TypeError",
+        message: new RegExp(`radius 1 and chosen ${got.replace(/[[\]]/g, "\\$&")}$`),
+      });
+    }
     tf.dispose([images, ints]);
+  },
+});
+
+/**
+ * The kernel with per-image flags on blas, and on cpu the chain on each chosen image alone (the
+ * others as they are).
+ */
+async function flaggedAndChain(
+  values: Float32Array | number[],
+  shape: Shape,
+  sigmas: number[],
+  radius: number,
+  chosen: boolean[],
+) {
+  return await onBoth(() => {
+    const images = tf.tensor4d(values, shape);
+    if (tf.getBackend() === "blas") {
+      return tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, {
+        sigmas,
+        radius,
+        chosen,
+      }) as tf.Tensor;
+    }
+    return tf.concat(
+      chosen.map((c, i) => {
+        const image = images.slice([i, 0, 0, 0], [1, -1, -1, -1]);
+        return c ? gaussianBlurOp(image, [sigmas[i]], { radius, checkValues: false }) : image;
+      }),
+      0,
+    );
+  });
+}
+
+/** Asserts the images not chosen came out of the kernel exactly as they went in. */
+function assertCopied(out: Float32Array, values: ArrayLike<number>, chosen: boolean[]) {
+  const size = out.length / chosen.length;
+  chosen.forEach((c, i) => {
+    if (c) return;
+    for (let k = i * size; k < (i + 1) * size; k++) {
+      if (!Object.is(out[k], Math.fround(values[k]))) {
+        assert.fail(`image ${i} not copied: [${k}] ${out[k]} vs ${values[k]}`);
+      }
+    }
+  });
+}
+
+Deno.test({
+  name: "blas SelfsupGaussianBlur with flags blurs the chosen images as the chain, copies the rest",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const sigmas = [0.5, 2, 1, 3.7, 1.5, 0.8];
+    const chosen = [true, false, true, false, false, true];
+    const shape: Shape = [sigmas.length, 96, 96, 3];
+    const size = 96 * 96 * 3;
+    const values = randomValues(sigmas.length * size, 11);
+    // Image 1 (copied) holds values the blur's clip or its NaN rule would change.
+    [NaN, Infinity, -Infinity, -0, 2, -1, 1e30].forEach((v, k) => values[size + 40 * k] = v);
+    const r = await flaggedAndChain(values, shape, sigmas, 4, chosen);
+    assert.deepEqual(r.kinds.blas, r.kinds.cpu);
+    assertClose(r.blas[0], r.cpu[0], TOL, "blas vs cpu");
+    assertCopied(r.blas[0], values, chosen);
+    // The chosen ones blurred: most values moved by more than the tolerance.
+    for (const i of [0, 2, 5]) {
+      const moved = r.blas[0].slice(i * size, (i + 1) * size).filter((v, k) =>
+        Math.abs(v - values[i * size + k]) > 1e-3
+      );
+      assert.ok(moved.length > size / 2, `image ${i}: ${moved.length} values moved`);
+    }
+    // All flags set is the kernel without flags, bit for bit.
+    assert.ok(await tf.setBackend("blas"));
+    const images = tf.tensor4d(values, shape);
+    const run = (attrs: tf.NamedAttrMap) =>
+      tf.engine().runKernel(GAUSSIAN_BLUR_KERNEL, { images }, attrs) as tf.Tensor;
+    const outs = [
+      run({ sigmas, radius: 4, chosen: sigmas.map(() => true) }),
+      run({ sigmas, radius: 4 }),
+    ];
+    const [flagged, plain] = outs.map((t) => t.dataSync());
+    tf.dispose([images, ...outs]);
+    assert.ok(flagged.every((v, k) => Object.is(v, plain[k])), "all flags = no flags");
+  },
+});
+
+Deno.test({
+  name: "blas SelfsupGaussianBlur with flags equals the chain for any flags, sizes and values",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const value = fc.oneof(
+      { weight: 8, arbitrary: fc.float({ min: 0, max: 1, noNaN: true }) },
+      { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 2, -1, -0, 1e30) },
+    );
+    const cases = fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 2, max: 8 }),
+      fc.integer({ min: 2, max: 8 }),
+      fc.constantFrom(1, 3),
+    ).chain(([n, h, w, c]) =>
+      fc.tuple(
+        fc.constant([n, h, w, c] as Shape),
+        fc.array(value, { minLength: n * h * w * c, maxLength: n * h * w * c }),
+        fc.array(fc.double({ min: 0.01, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+        // From 1: radius 0 is a copy in the op (blurKernel), never a call of the kernel.
+        fc.integer({ min: 1, max: Math.min(h, w) - 1 }),
+        fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+      )
+    );
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(cases, async ([shape, values, sigmas, radius, chosen]) => {
+        runs++;
+        const what = `shape ${shape}, sigmas ${sigmas}, radius ${radius}, chosen ${chosen}`;
+        const r = await flaggedAndChain(values, shape, sigmas, radius, chosen);
+        assertClose(r.blas[0], r.cpu[0], TOL, what);
+        assertCopied(r.blas[0], values, chosen);
+      }),
+      { numRuns: 150, seed: 47 },
+    );
+    assert.equal(runs, 150);
+  },
+});
+
+Deno.test({
+  name: "randomGaussianBlur on blas (one flagged call) equals the op chain on cpu (property)",
+  ignore: ignoreBlas,
+  fn: async () => {
+    const cases = fc.record({
+      n: fc.integer({ min: 1, max: 9 }),
+      h: fc.integer({ min: 1, max: 9 }),
+      w: fc.integer({ min: 1, max: 9 }),
+      c: fc.constantFrom(1, 3),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      p: fc.constantFrom(0, 0.1, 0.5, 1),
+      sigma: fc.tuple(
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+      ),
+      radius: fc.integer({ min: 0, max: 8 }),
+    });
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ n, h, w, c, seed, p, sigma, radius }) => {
+        runs++;
+        const options = { seed, p, sigma, radius: Math.min(radius, h - 1, w - 1) };
+        const r = await onBoth(() =>
+          randomGaussianBlur(
+            tf.randomUniform([n, h, w, c], 0, 1, "float32", seed) as tf.Tensor4D,
+            options,
+          )
+        );
+        assert.deepEqual(r.kinds.blas, r.kinds.cpu);
+        assertBothClose(r, TOL, JSON.stringify({ n, h, w, c, ...options }));
+      }),
+      { numRuns: 150, seed: 79 },
+    );
+    assert.equal(runs, 150);
+  },
+});
+
+Deno.test({
+  name: "randomGaussianBlur on blas is one kernel call over the batch, without regrouping it",
+  ignore: ignoreBlas,
+  fn: async () => {
+    assert.ok(await tf.setBackend("blas"));
+    const images = tf.randomUniform([16, 8, 8, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+    const info = await tf.profile(() =>
+      randomGaussianBlur(images, { seed: 4, p: 0.5, radius: 2, checkValues: false })
+    );
+    assert.deepEqual(info.kernels.map((k) => k.name), [GAUSSIAN_BLUR_KERNEL]);
+    const out = (info.result as tf.Tensor).dataSync();
+    const input = images.dataSync();
+    const size = 8 * 8 * 3;
+    const changed = Array.from({ length: 16 }, (_, i) => {
+      for (let k = i * size; k < (i + 1) * size; k++) if (out[k] !== input[k]) return true;
+      return false;
+    }).filter((c) => c).length;
+    assert.ok(changed > 0 && changed < 16, `${changed} images blurred`);
+    tf.dispose([images, info.result as tf.Tensor]);
   },
 });
