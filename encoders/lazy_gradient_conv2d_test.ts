@@ -48,9 +48,11 @@ Deno.test("the encoders' convolutions never compute the image's gradient, and tr
 
   // The same architecture and weights through tfjs's own layers (what plain tfjs loads a saved
   // model as: a ZeroPadding2D before each strided "valid" Conv2D) give the same gradients.
-  const stock = await tf.models.modelFromJSON({
-    modelTopology: toStockTopology(model.toJSON(null, false) as object),
-  } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const stock = await tf.models.modelFromJSON(
+    {
+      modelTopology: toStockTopology(model.toJSON(null, false) as object),
+    } as Parameters<typeof tf.models.modelFromJSON>[0],
+  );
   stock.setWeights(model.getWeights());
   assert.ok(
     stock.layers.every((l) => l.getClassName() !== "Conv2D" || l.constructor.name === "Conv2D"),
