@@ -55,8 +55,19 @@ export interface BothResults {
  * Runs `f` on the blas backend and on the cpu backend (same seeds) and returns the values of
  * each result tensor from both (and their dtypes and shapes), disposing everything it made.
  */
-export async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<BothResults> {
-  const run = async (backend: string) => {
+export function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<BothResults> {
+  return onEach(f, f);
+}
+
+/**
+ * {@linkcode onBoth} with one function for each backend: `onBlas` on blas (a fused kernel, say)
+ * and `onCpu` on cpu (the op chain it must equal).
+ */
+export async function onEach(
+  onBlas: () => tf.Tensor | tf.Tensor[],
+  onCpu: () => tf.Tensor | tf.Tensor[],
+): Promise<BothResults> {
+  const run = async (backend: string, f: () => tf.Tensor | tf.Tensor[]) => {
     assert.ok(await tf.setBackend(backend));
     const before = tf.memory().numTensors;
     const out = tf.tidy(f);
@@ -67,8 +78,8 @@ export async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<BothResu
     assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
     return { values, kinds };
   };
-  const blas = await run("blas");
-  const cpu = await run("cpu");
+  const blas = await run("blas", onBlas);
+  const cpu = await run("cpu", onCpu);
   return { blas: blas.values, cpu: cpu.values, kinds: { blas: blas.kinds, cpu: cpu.kinds } };
 }
 

@@ -20,6 +20,7 @@ import {
   type BothResults,
   ignoreBlas,
   onBoth,
+  onEach,
 } from "./_test_util.ts";
 import { colorJitter } from "./color_jitter.ts";
 
@@ -73,20 +74,8 @@ function stepByStep(k: JitterCase): tf.Tensor4D {
 }
 
 /** The kernel on blas and the step-by-step ops on cpu, as {@linkcode onBoth} gives them. */
-async function kernelAndCpu(k: JitterCase): Promise<BothResults> {
-  const run = async (backend: string, f: () => tf.Tensor4D) => {
-    assert.ok(await tf.setBackend(backend));
-    const before = tf.memory().numTensors;
-    const out = f();
-    const values = Float32Array.from(out.dataSync());
-    const kind = `${out.dtype} [${out.shape}]`;
-    out.dispose();
-    assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
-    return { values, kind };
-  };
-  const blas = await run("blas", () => onKernel(k));
-  const cpu = await run("cpu", () => stepByStep(k));
-  return { blas: [blas.values], cpu: [cpu.values], kinds: { blas: [blas.kind], cpu: [cpu.kind] } };
+function kernelAndCpu(k: JitterCase): Promise<BothResults> {
+  return onEach(() => onKernel(k), () => stepByStep(k));
 }
 
 Deno.test({

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { grayscale as grayscaleOp, GRAYSCALE_KERNEL, randomGrayscale } from "@selfsup/augment";
-import { assertBothSame, type BothResults, ignoreBlas, onBoth } from "./_test_util.ts";
+import { assertBothSame, type BothResults, ignoreBlas, onBoth, onEach } from "./_test_util.ts";
 import { grayscale } from "./grayscale.ts";
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, 1e-40, 3.4e38, -3.4e38, 2, -1e-45];
@@ -14,44 +14,29 @@ const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, 1e-40, 3.4e38, -3.
 type Shape = [number, number, number, number];
 
 /** The kernel on blas (with `chosen` when given), and on cpu the chain image by image. */
-async function kernelAndChain(
+function kernelAndChain(
   values: Float32Array | number[],
   shape: Shape,
   chosen?: boolean[],
 ): Promise<BothResults> {
-  const run = async (backend: string, f: () => tf.Tensor) => {
-    assert.ok(await tf.setBackend(backend));
-    const before = tf.memory().numTensors;
-    const out = f();
-    const result = {
-      values: Float32Array.from(out.dataSync()),
-      kind: `${out.dtype} [${out.shape}]`,
-    };
-    out.dispose();
-    assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
-    return result;
-  };
-  const blas = await run("blas", () =>
-    tf.tidy(() =>
-      tf.engine().runKernel(
-        GRAYSCALE_KERNEL,
-        { images: tf.tensor4d(values, shape) },
-        chosen === undefined ? {} : { chosen },
-      ) as tf.Tensor
-    ));
+  const onKernel = () =>
+    tf.engine().runKernel(
+      GRAYSCALE_KERNEL,
+      { images: tf.tensor4d(values, shape) },
+      chosen === undefined ? {} : { chosen },
+    ) as tf.Tensor;
   // The cpu backend has no fused kernel: grayscale() is the op chain there.
-  const cpu = await run("cpu", () =>
-    tf.tidy(() => {
-      const images = tf.tensor4d(values, shape);
-      return tf.concat(
-        Array.from({ length: shape[0] }, (_, i) => {
-          const image = images.slice([i, 0, 0, 0], [1, -1, -1, -1]);
-          return chosen === undefined || chosen[i] ? grayscaleOp(image) : image;
-        }),
-        0,
-      );
-    }));
-  return { blas: [blas.values], cpu: [cpu.values], kinds: { blas: [blas.kind], cpu: [cpu.kind] } };
+  const chain = () => {
+    const images = tf.tensor4d(values, shape);
+    return tf.concat(
+      Array.from({ length: shape[0] }, (_, i) => {
+        const image = images.slice([i, 0, 0, 0], [1, -1, -1, -1]);
+        return chosen === undefined || chosen[i] ? grayscaleOp(image) : image;
+      }),
+      0,
+    );
+  };
+  return onEach(onKernel, chain);
 }
 
 Deno.test({
